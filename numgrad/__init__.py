@@ -1,0 +1,30 @@
+"""numgrad: PyTorch's autograd API on Numba-compiled kernels.
+
+    import numgrad as ng
+    x = ng.randn(3, requires_grad=True)
+    (x.sin() * 2).sum().backward()
+    x.grad
+"""
+from __future__ import annotations
+
+from numgrad._dtype import (bool_, double, float, float32, float64, get_default_dtype, int, int32,
+                            int64, long, set_default_dtype)
+from numgrad._tensor import Device, Tensor, as_tensor, device, from_numpy, tensor
+from numgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
+                                        set_grad_enabled)
+from numgrad import ops  # noqa: F401  (the public registry)
+from numgrad.oplib import MODULES as _MODULES
+from numgrad.oplib.linalg import *  # noqa: F401,F403
+from numgrad.oplib.pointwise import *  # noqa: F401,F403
+from numgrad.oplib.reduction import *  # noqa: F401,F403
+from numgrad.oplib.shape import *  # noqa: F401,F403
+from numgrad import _methods  # noqa: F401,E402  (binds Tensor methods and operators)
+from numgrad import autograd  # noqa: E402
+from numgrad.creation import (arange, empty, eye, full, full_like, linspace, manual_seed, ones,  # noqa: E402
+                              ones_like, rand, rand_like, randn, randn_like, zeros, zeros_like)
+
+bool = bool_
+
+globals().update(_methods.INPLACE_FUNCTIONS)  # numgrad.sin_(t) style in-place functions
+
+__version__ = "0.1.0"

@@ -1,0 +1,44 @@
+"""dtypes: numgrad uses numpy dtypes; the default float dtype is float32."""
+from __future__ import annotations
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+float = float32
+double = float64
+long = int64
+int = int32
+
+_default = [float32]
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats become (float32 unless changed)."""
+    return _default[0]
+
+
+def set_default_dtype(d) -> None:
+    """Set the dtype Python floats become: float32 or float64."""
+    d = np.dtype(d)
+    if d not in (float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+
+
+def is_floating(d) -> bool:
+    return np.dtype(d).kind == "f"
+
+
+def is_integer(d) -> bool:
+    return np.dtype(d).kind in "iu"
+
+
+def promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """Result dtype of a binary op on two tensors (PyTorch's category rules)."""
+    if a == b:
+        return a
+    return np.promote_types(a, b)

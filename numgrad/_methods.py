@@ -1,0 +1,117 @@
+"""Binds op functions to Tensor: methods, Python operators and in-place variants."""
+from __future__ import annotations
+
+import numpy as np
+
+from numgrad._tensor import Tensor, _grad_enabled, mark_view
+from numgrad.oplib import MODULES
+from numgrad.oplib import linalg
+from numgrad.oplib import pointwise as P
+
+
+def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
+    """Run `fn(self, *args)` and write the result into `self` (in place).
+
+    The graph is rebased: `self.grad_fn` becomes the node of the new value,
+    whose input is a snapshot of the old value; the version counter is bumped
+    so saved copies of the old value are detected.
+    """
+    recording = _grad_enabled()
+    if recording and self._requires_grad and self.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    if recording and self._base is not None and self._base._requires_grad:
+        raise RuntimeError(
+            "numgrad does not support in-place operations on a view of a tensor that requires "
+            "grad; use an out-of-place operation instead")
+    old = self
+    if recording and self._requires_grad:
+        # a snapshot carrying the old value's place in the graph
+        old = Tensor._make(self._data.copy(), True, self.grad_fn, None, self._device)
+        old._output_nr = self._output_nr
+    out = fn(old, *args, **kwargs)
+    if out._data.shape != self._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+            f"{list(out._data.shape)}")
+    if not self._data.flags.writeable:
+        raise RuntimeError("unsupported operation: the tensor is a read-only (expanded) view; "
+                           "clone it before writing in place")
+    np.copyto(self._data, out._data, casting="unsafe")
+    self._version[0] += 1
+    if out._requires_grad and recording:
+        self._requires_grad = True
+        self.grad_fn = out.grad_fn
+        self._output_nr = out._output_nr
+        if out.grad_fn._out_data is not None:
+            out.grad_fn._out_data = (out._data, out._version)
+    return self
+
+
+def _make_inplace(fn):
+    def method(self, *args, **kwargs):
+        return inplace(self, fn, *args, **kwargs)
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of {fn.__name__}."
+    return method
+
+
+INPLACE_FUNCTIONS = {}
+for _mod in MODULES:
+    for _name in _mod.METHODS:
+        setattr(Tensor, _name, getattr(_mod, _name))
+    for _name in _mod.INPLACE:
+        _m = _make_inplace(getattr(_mod, _name))
+        setattr(Tensor, _name + "_", _m)
+        INPLACE_FUNCTIONS[_name + "_"] = _m
+
+
+def _zero_(self):
+    return inplace(self, lambda x: P.mul(x, 0.0) if x._requires_grad else Tensor._make(np.zeros_like(x._data)))
+
+
+def _fill_(self, value):
+    return inplace(self, lambda x: P.add(P.mul(x, 0.0), value) if x._requires_grad
+                   else Tensor._make(np.full_like(x._data, value)))
+
+
+def _copy_(self, src):
+    from numgrad.oplib.shape import expand
+    src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
+    return inplace(self, lambda x, s: P.to_dtype(expand(s, x.shape), x.dtype), src)
+
+
+Tensor.zero_ = _zero_
+Tensor.fill_ = _fill_
+Tensor.copy_ = _copy_
+
+
+def _rev(fn):
+    return lambda self, other: fn(other, self)
+
+
+Tensor.__add__ = P.add
+Tensor.__radd__ = P.add  # commutative: self stays the first input, as in PyTorch
+Tensor.__iadd__ = Tensor.add_
+Tensor.__sub__ = P.sub
+Tensor.__rsub__ = _rev(P.sub)
+Tensor.__isub__ = Tensor.sub_
+Tensor.__mul__ = P.mul
+Tensor.__rmul__ = P.mul
+Tensor.__imul__ = Tensor.mul_
+Tensor.__truediv__ = P.div
+Tensor.__rtruediv__ = _rev(P.div)
+Tensor.__itruediv__ = Tensor.div_
+Tensor.__pow__ = P.pow
+Tensor.__rpow__ = _rev(P.pow)
+Tensor.__neg__ = P.neg
+Tensor.__matmul__ = linalg.matmul
+Tensor.__rmatmul__ = _rev(linalg.matmul)
+Tensor.__eq__ = P.eq
+Tensor.__ne__ = P.ne
+Tensor.__lt__ = P.lt
+Tensor.__le__ = P.le
+Tensor.__gt__ = P.gt
+Tensor.__ge__ = P.ge
+Tensor.T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
+Tensor.mT = property(lambda self: self.transpose(-2, -1))

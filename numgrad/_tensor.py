@@ -1,0 +1,537 @@
+"""Tensor, and `apply`: run a registered op and record it in the graph."""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Sequence
+
+import numpy as np
+
+from numgrad import _dtype
+from numgrad.autograd import grad_mode
+from numgrad.autograd.graph import AccumulateGrad, node_class
+from numgrad.ops.registry import Op
+
+_grad_state = grad_mode._state
+
+
+def _grad_enabled() -> bool:
+    return getattr(_grad_state, "enabled", True)
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_output_nr",
+                 "_accum", "_base", "_device", "_fw", "__weakref__")
+
+    __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor operators
+
+    def __init__(self, data: Any = None, requires_grad: bool = False):
+        t = tensor(data if data is not None else [], requires_grad=requires_grad)
+        self._init_from(t._data, requires_grad)
+
+    def _init_from(self, data, requires_grad=False, grad_fn=None, version=None):
+        self._data = data
+        self._requires_grad = requires_grad
+        self._grad = None
+        self.grad_fn = grad_fn
+        self._version = version if version is not None else [0]
+        self._output_nr = 0
+        self._accum = None
+        self._base = None
+        self._device = "cpu"
+        self._fw = None
+
+    @classmethod
+    def _make(cls, data, requires_grad=False, grad_fn=None, version=None, device="cpu"):
+        t = object.__new__(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad = None
+        t.grad_fn = grad_fn
+        t._version = version if version is not None else [0]
+        t._output_nr = 0
+        t._accum = None
+        t._base = None
+        t._device = device
+        t._fw = None
+        return t
+
+    # ----- attributes -------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def device(self) -> str:
+        return self._device
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def size(self, dim: int | None = None):
+        return self._data.shape if dim is None else self._data.shape[dim]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._data
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        flag = bool(flag)
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if flag and not _dtype.is_floating(self._data.dtype):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = flag
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: expected {list(self.shape)}, "
+                    f"got {list(value.shape)}")
+        self._grad = value
+
+    @property
+    def data(self) -> "Tensor":
+        return Tensor._make(self._data, False, None, None, self._device)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def _version_value(self) -> int:
+        return self._version[0]
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing storage (and version counter) that does not require grad."""
+        t = Tensor._make(self._data, False, None, self._version, self._device)
+        return t
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        self.grad_fn._retain = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        n = self.grad_fn
+        return n is not None and n._retain is not None and n._retain() is self
+
+    def register_hook(self, hook):
+        """hook(grad) -> Tensor or None, run when the gradient of this tensor is computed."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self.grad_fn if self.grad_fn is not None else _accumulate_node(self)
+        if node._tensor_hooks is None:
+            node._tensor_hooks = []
+        entry = (self._output_nr, hook)
+        node._tensor_hooks.append(entry)
+        from numgrad.autograd.graph import _Handle
+        return _Handle(node._tensor_hooks, entry)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate the gradient of this tensor into the `.grad` of graph leaves."""
+        from numgrad.autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ----- conversion ---------------------------------------------------
+    def _type_str(self) -> str:
+        name = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                "int32": "IntTensor", "bool": "BoolTensor"}.get(str(self.dtype), "Tensor")
+        return f"torch.{name} {list(self.shape)}"
+
+    def __repr__(self) -> str:
+        return _format(self)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if not _dtype.is_integer(self.dtype) or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.")
+        t = type(self)._make(self._data.copy(), self._requires_grad, None, None, self._device)
+        if type(self) is not Tensor:
+            t.__dict__.update(getattr(self, "__dict__", {}))
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    def clone(self) -> "Tensor":
+        from numgrad.oplib import shape
+        return shape.clone(self)
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Return a tensor with the given dtype and/or device ("cpu")."""
+        dtype = kwargs.get("dtype")
+        device = kwargs.get("device")
+        for a in args:
+            if isinstance(a, str) or isinstance(a, Device):
+                device = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            else:
+                dtype = a
+        out = self
+        if device is not None and str(device) != self._device:
+            raise RuntimeError(f"device {str(device)!r} is not available (only 'cpu' in this build)")
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = out.type(dtype)
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def type(self, dtype) -> "Tensor":
+        from numgrad.oplib import pointwise
+        return pointwise.to_dtype(self, np.dtype(dtype))
+
+    def float(self) -> "Tensor":
+        return self.type(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.type(np.float64)
+
+    def long(self) -> "Tensor":
+        return self.type(np.int64)
+
+    def int(self) -> "Tensor":
+        return self.type(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.type(np.bool_)
+
+    def is_floating_point(self) -> bool:
+        return _dtype.is_floating(self.dtype)
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
+
+    def contiguous(self) -> "Tensor":
+        return self if self._data.flags.c_contiguous else self.clone()
+
+
+class Device(str):
+    """A device name ("cpu" or "cuda"), accepted wherever a device string is."""
+
+    @property
+    def type(self) -> str:
+        return self.split(":")[0]
+
+
+def device(name: str) -> Device:
+    return Device(name)
+
+
+def _rebuild(data, requires_grad):
+    return Tensor._make(data, requires_grad)
+
+
+def _format(t: Tensor) -> str:
+    a = t._data
+    if a.dtype.kind == "f":
+        finite = a[np.isfinite(a)] if a.size else a
+        big = finite.size and (np.abs(finite).max() >= 1e8 or
+                               (np.abs(finite[finite != 0]).min() < 1e-4 if np.any(finite != 0) else False)
+                               and np.abs(finite).max() / max(np.abs(finite[finite != 0]).min(), 1e-300) > 1e3)
+        ints = finite.size and np.all(finite == np.round(finite))
+        if ints and not big:
+            body = np.array2string(a, separator=", ", prefix="tensor(",
+                                   formatter={"float_kind": lambda v: f"{v:.0f}."})
+        else:
+            body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
+                                   floatmode="fixed", suppress_small=False,
+                                   formatter={"float_kind": (lambda v: f"{v:.4e}")} if big else None)
+    else:
+        body = np.array2string(a, separator=", ", prefix="tensor(")
+    extras = []
+    if a.dtype != np.int64 and a.dtype != np.bool_ and a.dtype != _dtype.get_default_dtype():
+        extras.append(f"dtype=torch.{a.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+def _accumulate_node(t: Tensor) -> AccumulateGrad:
+    """The (cached) AccumulateGrad node of leaf `t`."""
+    acc = t._accum
+    if acc is None:
+        acc = t._accum = AccumulateGrad(t)
+    return acc
+
+
+def _edge(t: Tensor):
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    if t._requires_grad:
+        acc = t._accum
+        if acc is None:
+            acc = _accumulate_node(t)
+        return (acc, 0)
+    return (None, 0)
+
+
+# ----- creating tensors ---------------------------------------------------
+
+def _infer_array(data, dtype) -> np.ndarray:
+    if isinstance(data, Tensor):
+        a = data._data
+    elif isinstance(data, np.ndarray):
+        a = data
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flatten(data)):
+        a = np.array([[_as_np(x) for x in data]][0])
+    else:
+        a = np.asarray(data)
+        if a.dtype.kind == "f" and dtype is None and not isinstance(data, np.generic):
+            a = a.astype(_dtype.get_default_dtype())
+        elif a.dtype.kind in "iu" and dtype is None and not isinstance(data, np.generic):
+            a = a.astype(np.int64)
+    if dtype is not None:
+        a = a.astype(np.dtype(dtype), copy=False)
+    elif a.dtype.kind not in "fiub":
+        raise TypeError(f"can't convert data of dtype {a.dtype} to a tensor")
+    return a
+
+
+def _flatten(xs):
+    for x in xs:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten(x)
+        else:
+            yield x
+
+
+def _as_np(x):
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, (list, tuple)):
+        return np.array([_as_np(v) for v in x])
+    return x
+
+
+def tensor(data: Any, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """A new leaf tensor holding a copy of `data`."""
+    _check_device(device)
+    a = np.array(_infer_array(data, dtype), copy=True)
+    t = Tensor._make(a)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
+    """`data` as a tensor, sharing memory where possible."""
+    _check_device(device)
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    return Tensor._make(_infer_array(data, dtype))
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor sharing memory with numpy array `a`."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
+    return Tensor._make(a)
+
+
+def _check_device(device) -> None:
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"device {str(device)!r} is not available (only 'cpu' in this build)")
+
+
+def to_tensor_like(x, like: Tensor) -> Tensor:
+    """Wrap a Python/numpy scalar as a tensor of `like`'s dtype (PyTorch scalar promotion)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.generic, np.ndarray, list, tuple)):
+        if isinstance(x, bool):
+            return Tensor._make(np.asarray(x, dtype=like.dtype if like.dtype.kind in "fiu" else np.bool_))
+        raise TypeError(f"expected Tensor or number, got {type(x).__name__}")
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return Tensor._make(np.asarray(x, dtype=like.dtype) if np.asarray(x).dtype.kind != "f" or like.dtype.kind == "f" else np.asarray(x))
+    dt = like.dtype
+    if isinstance(x, float) and dt.kind != "f":
+        dt = _dtype.get_default_dtype()
+    return Tensor._make(np.asarray(x, dtype=dt))
+
+
+# ----- recording ops --------------------------------------------------------
+
+def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tensor:
+    """Run `op` on `inputs` and, when grad mode is on and an input requires
+    grad, record a graph node for it. This is the per-op hot path."""
+    dev = inputs[0]._device
+    record = False
+    for t in inputs:
+        if t._requires_grad:
+            record = True
+        if t._device is not dev and t._device != dev:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{dev} and {t._device}!")
+    impl = op.impls.get(dev)
+    if impl is None:
+        raise NotImplementedError(f"op {op.name!r} has no kernel for device {dev!r}")
+    if params:
+        out = impl(op, *[t._data for t in inputs], **params)
+    else:
+        out = impl(op, *[t._data for t in inputs])
+    if record and op.differentiable and getattr(_grad_state, "enabled", True):
+        res = Tensor._make(out, True, None, None, dev)
+        res.grad_fn = _record(op, inputs, params, res)
+    else:
+        res = Tensor._make(out, False, None, None, dev)
+    if _fw_hook is not None:
+        _fw_hook(op, inputs, params, res)
+    return res
+
+
+# forward-mode AD installs a callback here (numgrad.autograd.forward_ad)
+_fw_hook = None
+
+
+def _record(op: Op, inputs, params, out: Tensor):
+    node = op_node_class(op)()
+    node.op = op
+    save = op.save
+    if save:
+        saved = [None] * len(inputs)
+        versions = [0] * len(inputs)
+        for i in save:
+            t = inputs[i]
+            saved[i] = t
+            versions[i] = t._version[0]
+        node._saved = saved
+    else:
+        node._saved = ()
+        versions = []
+    if op.save_output:
+        node._out_data = (out._data, out._version)
+        versions.append(0)
+    else:
+        node._out_data = None
+    node._versions = versions
+    node.params = params
+    node.in_shapes = [t._data.shape for t in inputs]
+    node.out_shape = out._data.shape
+    node.needs_input_grad = [t._requires_grad for t in inputs]
+    node.next_functions = tuple([_edge(t) for t in inputs])
+    node._freed = False
+    node._pre_hooks = node._hooks = node._tensor_hooks = node._retain = None
+    node._anomaly = None
+    if _anomaly_hook is not None:
+        _anomaly_hook(node)
+    return node
+
+
+_anomaly_hook = None
+
+
+def op_node_class(op: Op) -> type:
+    cls = op.__dict__.get("_node_cls")
+    if cls is None:
+        cls = node_class(op.node_name)
+        op._node_cls = cls
+    return cls
+
+
+def mark_view(out: Tensor, base: Tensor) -> Tensor:
+    """Make `out` share `base`'s version counter when it shares its memory."""
+    if np.may_share_memory(out._data, base._data):
+        out._version = base._version
+        out._base = base if base._base is None else base._base
+    return out

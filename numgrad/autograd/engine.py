@@ -1,0 +1,223 @@
+"""The backward engine: iterative, dependency-counted, op-agnostic.
+
+Every op's derivative lives in its registry entry (`op.vjp`); the engine
+only routes cotangents along `next_functions`, runs hooks, accumulates leaf
+gradients and frees saved tensors. Cotangents may carry leading batch
+dimensions (`is_grads_batched`); the engine never looks inside them beyond
+checking their trailing shape.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numgrad.autograd import grad_mode
+from numgrad.autograd.graph import AccumulateGrad
+
+_anomaly = [False]
+
+
+def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
+            targets=None, accumulate: bool = True, batch_ndim: int = 0):
+    """Backpropagate `root_grads` from `roots` (graph edges (node, output_nr)).
+
+    targets: edges whose total gradient is wanted (None: every leaf). With
+    accumulate=True gradients go to `.grad` of leaves (or of the target
+    tensors); with accumulate=False they are returned, one per target edge,
+    and no `.grad` is touched.
+    """
+    from numgrad._tensor import Tensor  # layer 3; imported here to keep engine import-light
+
+    # 1. dependency counts over the reachable graph (iterative DFS)
+    deps: dict = {}
+    order = []
+    stack = [n for n, _ in roots if n is not None]
+    seen = set(stack)
+    while stack:
+        n = stack.pop()
+        order.append(n)
+        for m, _ in n.next_functions:
+            if m is None:
+                continue
+            deps[m] = deps.get(m, 0) + 1
+            if m not in seen:
+                seen.add(m)
+                stack.append(m)
+
+    # 2. with targets, run only nodes that lead to one
+    target_slots = None
+    runs = None
+    if targets is not None:
+        target_slots = {}
+        for i, (n, nr) in enumerate(targets):
+            if n is not None:
+                target_slots.setdefault(n, []).append((nr, i))
+        runs = _nodes_leading_to(order, deps, target_slots)
+
+    buffers: dict = {}
+    for (n, nr), g in zip(roots, root_grads):
+        if n is None:
+            continue
+        buf = buffers.get(n)
+        if buf is None:
+            buf = buffers[n] = [None] * n.n_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    captured = [None] * (len(targets) if targets is not None else 0)
+    root_arrays = {id(g._data) for g in root_grads}
+    assigned: set = set()
+    ready = [n for n in buffers if n not in deps]
+    prev_mode = grad_mode.is_grad_enabled()
+    grad_mode._set(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or [None] * node.n_outputs
+            if node._pre_hooks or node._tensor_hooks or node._retain is not None:
+                grads = _run_pre_hooks(node, grads)
+            if target_slots is not None and node in target_slots:
+                for nr, i in target_slots[node]:
+                    captured[i] = grads[nr]
+                    if accumulate and grads[nr] is not None:
+                        _accumulate_into(_target_tensor(targets, i), grads[nr], create_graph,
+                                         root_arrays, assigned)
+            is_leaf = isinstance(node, AccumulateGrad)
+            if is_leaf:
+                if accumulate and targets is None and grads[0] is not None:
+                    t = node.variable
+                    if t is not None:
+                        _accumulate_into(t, grads[0], create_graph, root_arrays, assigned)
+                continue
+            if runs is not None and node not in runs:
+                continue
+            nexts = node.next_functions
+            if all(g is None for g in grads):
+                gin = (None,) * len(nexts)
+            else:
+                gin = _call_rule(node, grads, batch_ndim, Tensor)
+                if node._hooks:
+                    for h in node._hooks:
+                        r = h(gin, tuple(grads))
+                        if r is not None:
+                            gin = tuple(r)
+            if not retain_graph:
+                node._free()
+            for (m, nr), g in zip(nexts, gin):
+                if m is None:
+                    continue
+                if g is not None:
+                    buf = buffers.get(m)
+                    if buf is None:
+                        buf = buffers[m] = [None] * m.n_outputs
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                left = deps[m] - 1
+                deps[m] = left
+                if left == 0:
+                    ready.append(m)
+    finally:
+        grad_mode._set(prev_mode)
+    return captured
+
+
+def _nodes_leading_to(order, deps, target_slots):
+    """Nodes with a path to a target node, in the reachable graph `order`."""
+    # Kahn order from the roots gives a topological order; walk it backwards.
+    indeg = dict(deps)
+    topo = []
+    stack = [n for n in order if n not in indeg]
+    while stack:
+        n = stack.pop()
+        topo.append(n)
+        for m, _ in n.next_functions:
+            if m is None:
+                continue
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                stack.append(m)
+    leads = set()
+    for n in reversed(topo):
+        for m, _ in n.next_functions:
+            if m is not None and (m in leads or m in target_slots):
+                leads.add(n)
+                break
+    return leads
+
+
+def _call_rule(node, grads, batch_ndim, Tensor):
+    op = node.op
+    if op.vjp is None:
+        raise RuntimeError(f"the derivative for '{op.name}' is not implemented.")
+    gin = op.vjp(node, *grads) if node.n_outputs > 1 else op.vjp(node, grads[0])
+    if not isinstance(gin, (tuple, list)):
+        gin = (gin,)
+    if len(gin) != len(node.next_functions):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(node.next_functions)}, got {len(gin)})")
+    for i, g in enumerate(gin):
+        if g is None:
+            continue
+        shape = g._data.shape[batch_ndim:]
+        if shape != node.in_shapes[i]:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(shape)} but expected shape compatible with {list(node.in_shapes[i])}")
+        if _anomaly[0] and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+            from numgrad.autograd.anomaly_mode import report_nan
+            report_nan(node, i)
+    return gin
+
+
+def _run_pre_hooks(node, grads):
+    grads = list(grads)
+    if node._tensor_hooks:
+        for nr, hook in list(node._tensor_hooks):
+            if grads[nr] is not None:
+                r = hook(grads[nr])
+                if r is not None:
+                    grads[nr] = r
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks):
+            r = hook(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    if node._retain is not None:
+        t = node._retain()
+        if t is not None and grads[t._output_nr] is not None:
+            g = grads[t._output_nr]
+            g = g if grad_mode.is_grad_enabled() else g.detach()
+            t._grad = g.detach() if t._grad is None else t._grad + g
+    return grads
+
+
+def _target_tensor(targets, i):
+    return targets.tensors[i]
+
+
+def _accumulate_into(t, g, create_graph, root_arrays, assigned):
+    """Add gradient `g` into `t.grad` (a fresh, writable array the first time)."""
+    if not create_graph:
+        g = g.detach()
+        a = g._data
+        if (not a.flags.writeable or a.base is not None or id(a) in root_arrays
+                or id(a) in assigned or not a.flags.c_contiguous):
+            g = type(g)._make(np.array(a, copy=True), False, None, None, g._device)
+        assigned.add(id(g._data))
+    if g._data.dtype != t._data.dtype:
+        g = g.type(t._data.dtype)
+    if t._grad is None:
+        t._grad = g
+    elif create_graph or t._grad.requires_grad:
+        t._grad = t._grad + g
+    elif t._grad._data.flags.writeable:
+        np.add(t._grad._data, g._data, out=t._grad._data)  # in place, as PyTorch
+        t._grad._version[0] += 1
+    else:
+        t._grad = t._grad + g
+
+
+class Targets(list):
+    """Edges to capture, plus the tensors they belong to."""
+
+    def __init__(self, edges, tensors):
+        super().__init__(edges)
+        self.tensors = tensors

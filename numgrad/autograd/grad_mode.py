@@ -1,0 +1,101 @@
+"""Grad mode: thread-local switches, usable as context managers and decorators."""
+from __future__ import annotations
+
+import functools
+import threading
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are currently recorded for autograd."""
+    return getattr(_state, "enabled", True)
+
+
+def _set(mode: bool) -> None:
+    _state.enabled = mode
+
+
+def is_inference_mode_enabled() -> bool:
+    return getattr(_state, "inference", False)
+
+
+class _Mode:
+    """Base: a context manager that is also a decorator (fresh state per call)."""
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self._clone():
+                return fn(*args, **kwargs)
+        return wrapper
+
+    def _clone(self):
+        return self.__class__()
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        _set(self._target())
+        return self
+
+    def __exit__(self, *exc):
+        _set(self._prev)
+        return False
+
+
+class no_grad(_Mode):
+    """Disable gradient recording (context manager or decorator)."""
+
+    def _target(self):
+        return False
+
+
+class enable_grad(_Mode):
+    """Enable gradient recording (context manager or decorator)."""
+
+    def _target(self):
+        return True
+
+
+class set_grad_enabled(_Mode):
+    """Set grad mode on or off; takes effect immediately, also usable as a context manager."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = is_grad_enabled()
+        _set(self.mode)
+
+    def _clone(self):
+        return set_grad_enabled(self.mode)
+
+    def _target(self):
+        return self.mode
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        _set(self._prev)  # used as a decorator: undo the immediate switch
+        return super().__call__(fn)
+
+
+class inference_mode(_Mode):
+    """Like no_grad (tensors created inside never record history)."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = bool(mode)
+
+    def _clone(self):
+        return inference_mode(self.mode)
+
+    def _target(self):
+        return not self.mode if self.mode else is_grad_enabled()
+
+    def __enter__(self):
+        self._prev_inf = is_inference_mode_enabled()
+        _state.inference = self.mode
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _state.inference = self._prev_inf
+        return super().__exit__(*exc)

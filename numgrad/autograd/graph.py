@@ -1,0 +1,143 @@
+"""Graph nodes: one `Node` per recorded op application, `AccumulateGrad` per leaf."""
+from __future__ import annotations
+
+import weakref
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class Node:
+    """A backward function in the graph (what `tensor.grad_fn` returns).
+
+    Fields read by derivative rules: `saved` (saved input tensors, None where
+    not saved), `output` (the op's output, if saved), `params`, `in_shapes`,
+    `out_shape`, `needs_input_grad`.
+    """
+
+    __slots__ = ("op", "_saved", "_versions", "_out_data", "params", "in_shapes", "out_shape",
+                 "needs_input_grad", "next_functions", "_freed", "_pre_hooks", "_hooks",
+                 "_tensor_hooks", "_retain", "_anomaly", "metadata", "__weakref__")
+
+    n_outputs = 1
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    @property
+    def saved(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        saved = self._saved
+        for t, v in zip(saved, self._versions):
+            if t is not None and t._version[0] != v:
+                _raise_modified(t, self, v)
+        return saved
+
+    @property
+    def output(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        from numgrad._tensor import Tensor
+        data, version = self._out_data
+        if version[0] != self._versions[-1]:
+            _raise_modified_out(self, version[0], self._versions[-1])
+        return Tensor._make(data, True, self, version)
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _Handle(self._pre_hooks, fn)
+
+    def _free(self):
+        self._saved = None
+        self._out_data = None
+        self._freed = True
+
+
+def _raise_modified(t, node, expected):
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{t._type_str()}], which is output 0 of {node.name()}, is at version "
+        f"{t._version[0]}; expected version {expected} instead. Hint: the backtrace further above "
+        "shows the operation that failed to compute its gradient. The variable in question was "
+        "changed in there or anywhere later. Good luck!"
+    )
+
+
+def _raise_modified_out(node, got, expected):
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: the output of {node.name()} is at version {got}; expected version {expected} "
+        "instead."
+    )
+
+
+class _Handle:
+    """What register_hook returns: `.remove()` unregisters the hook."""
+
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+_node_classes: dict[str, type] = {}
+
+
+def node_class(name: str) -> type:
+    """The Node subclass called `name` (e.g. "SinBackward0"), made once."""
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = type(name, (Node,), {"__slots__": ()})
+        _node_classes[name] = cls
+    return cls
+
+
+class AccumulateGrad:
+    """The graph node of a leaf tensor that requires grad: adds incoming grads to `.grad`."""
+
+    __slots__ = ("_variable_ref", "_pre_hooks", "_hooks", "_tensor_hooks", "_retain", "metadata",
+                 "__weakref__")
+    next_functions = ()
+    n_outputs = 1
+
+    def __init__(self, variable):
+        self._variable_ref = weakref.ref(variable)
+        self._pre_hooks = None
+        self._hooks = None
+        self._tensor_hooks = None
+        self._retain = None
+        self.metadata = {}
+
+    @property
+    def variable(self):
+        return self._variable_ref()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    register_hook = Node.register_hook
+    register_prehook = Node.register_prehook

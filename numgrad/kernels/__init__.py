@@ -1,0 +1,1 @@
+"""Backend kernels: Numba-compiled functions on raw arrays (no Tensor, no autograd)."""

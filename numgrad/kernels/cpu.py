@@ -1,0 +1,113 @@
+"""CPU kernels built with Numba.
+
+Elementwise kernels are generated from an op's scalar formula: a plain Python
+function of scalars that Numba compiles into a numpy ufunc for one dtype.
+Kernels are built lazily (on first use of an op with a dtype) and cached on
+disk, so importing numgrad compiles nothing.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_NUMBA_TYPE = {
+    np.dtype(np.float32): "float32",
+    np.dtype(np.float64): "float64",
+    np.dtype(np.int32): "int32",
+    np.dtype(np.int64): "int64",
+    np.dtype(np.bool_): "boolean",
+}
+
+
+def elementwise(scalar_fn, nin: int, dtype: np.dtype, out_dtype: np.dtype | None = None) -> np.ufunc:
+    """Compile `scalar_fn` (nin scalars -> scalar) into a ufunc for `dtype`."""
+    t = _NUMBA_TYPE[np.dtype(dtype)]
+    o = _NUMBA_TYPE[np.dtype(out_dtype if out_dtype is not None else dtype)]
+    sig = f"{o}({', '.join([t] * nin)})"
+    # .ufunc is the raw numpy ufunc: about 3x cheaper to call than the DUFunc.
+    return numba.vectorize([sig], cache=True)(scalar_fn).ufunc
+
+
+# Row reductions on a C-contiguous 2-D array (outer, inner), reducing `inner`.
+# Callers move the reduced axes last and reshape; see ops/reduction.py.
+
+@numba.njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def sum_rows(a, out):
+    n = a.shape[1]
+    for i in range(a.shape[0]):
+        acc = a.dtype.type(0)
+        for j in range(n):
+            acc += a[i, j]
+        out[i] = acc
+    return out
+
+
+@numba.njit(cache=True)
+def prod_rows(a, out):
+    for i in range(a.shape[0]):
+        acc = a.dtype.type(1)
+        for j in range(a.shape[1]):
+            acc *= a[i, j]
+        out[i] = acc
+    return out
+
+
+@numba.njit(cache=True)
+def argmax_rows(a, out):
+    # NaN wins, as in PyTorch (max propagates NaN); first occurrence on ties.
+    for i in range(a.shape[0]):
+        best = 0
+        bv = a[i, 0]
+        for j in range(1, a.shape[1]):
+            v = a[i, j]
+            if bv != bv:
+                break
+            if v > bv or v != v:
+                bv = v
+                best = j
+        out[i] = best
+    return out
+
+
+@numba.njit(cache=True)
+def argmin_rows(a, out):
+    for i in range(a.shape[0]):
+        best = 0
+        bv = a[i, 0]
+        for j in range(1, a.shape[1]):
+            v = a[i, j]
+            if bv != bv:
+                break
+            if v < bv or v != v:
+                bv = v
+                best = j
+        out[i] = best
+    return out
+
+
+@numba.njit(cache=True)
+def logsumexp_rows(a, out):
+    for i in range(a.shape[0]):
+        m = a[i, 0]
+        for j in range(1, a.shape[1]):
+            if a[i, j] > m:
+                m = a[i, j]
+        if np.isinf(m):
+            # all -inf (or an +inf): avoid inf - inf
+            out[i] = m
+            continue
+        acc = a.dtype.type(0)
+        for j in range(a.shape[1]):
+            acc += np.exp(a[i, j] - m)
+        out[i] = m + np.log(acc)
+    return out
+
+
+@numba.njit(cache=True)
+def cumsum_rows(a, out):
+    for i in range(a.shape[0]):
+        acc = a.dtype.type(0)
+        for j in range(a.shape[1]):
+            acc += a[i, j]
+            out[i, j] = acc
+    return out

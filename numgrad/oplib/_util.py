@@ -1,0 +1,132 @@
+"""Helpers shared by op definitions: argument handling and rank-polymorphic
+cotangent reshaping (cotangents may carry leading batch dimensions)."""
+from __future__ import annotations
+
+import numpy as np
+
+from numgrad import _dtype
+from numgrad._tensor import Tensor, to_tensor_like
+
+
+def batch_ndim(ctx, g: Tensor) -> int:
+    """Leading batch dims of cotangent `g` beyond the op's output shape."""
+    return g._data.ndim - len(ctx.out_shape)
+
+
+def unbroadcast(ctx, g: Tensor, i: int) -> Tensor:
+    """Sum cotangent-shaped `g` (batch + output shape) down to input `i`'s shape,
+    keeping the leading batch dims."""
+    shape = ctx.in_shapes[i]
+    gshape = g._data.shape
+    b = len(gshape) - len(ctx.out_shape)
+    if gshape[b:] == shape:
+        return g
+    return sum_to(g, shape, b)
+
+
+def sum_to(g: Tensor, shape: tuple, b: int = 0) -> Tensor:
+    """Sum `g` (with `b` leading batch dims) to `shape` after its batch dims."""
+    from numgrad.oplib.reduction import sum as _sum
+    from numgrad.oplib.shape import reshape
+    gshape = g._data.shape
+    tail = gshape[b:]
+    lead = len(tail) - len(shape)
+    dims = list(range(b, b + lead))
+    for k, n in enumerate(shape):
+        if n == 1 and tail[lead + k] != 1:
+            dims.append(b + lead + k)
+    if dims:
+        g = _sum(g, tuple(dims), keepdim=True)
+    target = gshape[:b] + tuple(shape)
+    if g._data.shape != target:
+        g = reshape(g, target)
+    return g
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """`dim` as a non-negative axis of a tensor with `ndim` dims (PyTorch's error wording)."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
+    """Reduction dims as sorted non-negative axes; None means all."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        dim = (dim,)
+    dims = tuple(sorted({normalize_dim(d, ndim) for d in dim})) if ndim else ()
+    return dims
+
+
+def binary_args(a, b) -> tuple[Tensor, Tensor]:
+    """Wrap scalars, promote dtypes and check broadcasting for a binary op."""
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            raise TypeError(f"expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+        a = to_tensor_like(a, b)
+    elif not isinstance(b, Tensor):
+        b = to_tensor_like(b, a)
+    if a._data.dtype != b._data.dtype:
+        dt = _promote(a, b)
+        if a._data.dtype != dt:
+            a = to_dtype_tensor(a, dt)
+        if b._data.dtype != dt:
+            b = to_dtype_tensor(b, dt)
+    if a._data.shape != b._data.shape:
+        check_broadcast(a._data.shape, b._data.shape)
+    return a, b
+
+
+def _promote(a: Tensor, b: Tensor) -> np.dtype:
+    da, db = a._data.dtype, b._data.dtype
+    # 0-dim tensors of the same category do not upcast dimensioned ones (PyTorch rule)
+    ka, kb = _category(da), _category(db)
+    if ka == kb:
+        if a._data.ndim == 0 and b._data.ndim > 0:
+            return db
+        if b._data.ndim == 0 and a._data.ndim > 0:
+            return da
+    elif ka > kb and a._data.ndim == 0 and b._data.ndim > 0 and ka == 2:
+        return _dtype.get_default_dtype() if db.kind != "f" else db
+    elif kb > ka and b._data.ndim == 0 and a._data.ndim > 0 and kb == 2:
+        return _dtype.get_default_dtype() if da.kind != "f" else da
+    return _dtype.promote(da, db)
+
+
+def _category(d: np.dtype) -> int:
+    return {"b": 0, "i": 1, "u": 1, "f": 2}[d.kind]
+
+
+def to_dtype_tensor(t: Tensor, dt) -> Tensor:
+    from numgrad.oplib.pointwise import to_dtype
+    return to_dtype(t, dt)
+
+
+def check_broadcast(sa: tuple, sb: tuple) -> tuple:
+    """The broadcast shape of sa and sb, or PyTorch's size-mismatch error."""
+    n = max(len(sa), len(sb))
+    pa = (1,) * (n - len(sa)) + tuple(sa)
+    pb = (1,) * (n - len(sb)) + tuple(sb)
+    out = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {i}"
+                f" (shapes {list(sa)} and {list(sb)})")
+        out.append(max(x, y) if x != 0 and y != 0 else 0)
+    return tuple(out)
+
+
+def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
+    """A Tensor for `x` (scalars take `like`'s dtype)."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None:
+        return to_tensor_like(x, like)
+    from numgrad._tensor import as_tensor
+    return as_tensor(x)

@@ -1,0 +1,107 @@
+"""The op registry: one `Op` entry per primitive.
+
+An entry holds everything about its op: how to compute it on each device
+(kernels looked up by device and dtype, built lazily), which values its
+derivative rules need saved, its vjp rule and its jvp rule. The engine,
+forward mode and batching read these entries; they never special-case an op.
+
+Rules are written with numgrad ops (so they are differentiable themselves)
+and are rank-polymorphic: a cotangent / tangent may carry extra LEADING batch
+dimensions beyond the primal's shape.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from numgrad.kernels import cpu as cpu_kernels
+
+REGISTRY: dict[str, "Op"] = {}
+
+
+@dataclass(eq=False)
+class Op:
+    """A primitive op.
+
+    name: PyTorch-style name; its graph node prints as `<Name>Backward0`.
+    impls: device -> function(op, *arrays, **params) returning an array (or
+        a tuple of arrays for ops with several outputs).
+    vjp: function(ctx, *grads) -> one gradient (or None) per input. `ctx` is
+        the graph node: `ctx.saved` (inputs listed in `save`, as tensors),
+        `ctx.output` (if `save_output`), `ctx.params`, `ctx.in_shapes`,
+        `ctx.out_shape`, `ctx.needs_input_grad`.
+    jvp: function(ctx, *tangents) -> output tangent(s); same ctx fields.
+    save: indices of inputs the rules need; save_output: rules need the output.
+    scalar: for elementwise ops, the scalar formula kernels are built from
+        (`scalar_f32` may override it for float32).
+    differentiable: False for ops whose outputs never require grad.
+    """
+
+    name: str
+    impls: dict[str, Callable[..., Any]]
+    vjp: Callable[..., Any] | None = None
+    jvp: Callable[..., Any] | None = None
+    save: tuple[int, ...] = ()
+    save_output: bool = False
+    scalar: Callable[..., Any] | None = None
+    scalar_f32: Callable[..., Any] | None = None
+    differentiable: bool = True
+    node_name: str = ""
+    kernels: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if not self.node_name:
+            self.node_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward0"
+
+    def kernel(self, device: str, dtype: np.dtype, nin: int = 1, out_dtype=None):
+        """The elementwise kernel of this op for (device, dtype), built on first use."""
+        key = (device, dtype, out_dtype)
+        k = self.kernels.get(key)
+        if k is None:
+            fn = self.scalar_f32 if (dtype == np.float32 and self.scalar_f32) else self.scalar
+            k = KERNEL_BUILDERS[device](fn, nin, dtype, out_dtype)
+            self.kernels[key] = k
+        return k
+
+
+# device -> function(scalar_fn, nin, dtype, out_dtype) -> callable on arrays.
+# A CUDA backend adds its builder here; ops do not change.
+KERNEL_BUILDERS: dict[str, Callable[..., Any]] = {"cpu": cpu_kernels.elementwise}
+
+
+def register(op: Op) -> Op:
+    """Add `op` to the registry (names are unique) and return it."""
+    if op.name in REGISTRY:
+        raise ValueError(f"op {op.name!r} is already registered")
+    REGISTRY[op.name] = op
+    return op
+
+
+def get(name: str) -> Op:
+    """The registered op called `name`."""
+    return REGISTRY[name]
+
+
+def _elementwise_cpu(op: Op, *arrays, out_dtype=None):
+    dt = arrays[0].dtype
+    return op.kernel("cpu", dt, len(arrays), out_dtype)(*arrays)
+
+
+def elementwise(name: str, scalar, vjp=None, jvp=None, *, save=(), save_output=False,
+                scalar_f32=None, differentiable=True, nin=None) -> Op:
+    """Register an elementwise op computed from the scalar formula `scalar`.
+
+    All inputs share one dtype (callers promote first); the output has it too
+    unless the op is a comparison (bool output).
+    """
+    return register(Op(name, {"cpu": _elementwise_cpu}, vjp, jvp, tuple(save), save_output,
+                       scalar, scalar_f32, differentiable))
+
+
+def primitive(name: str, cpu, vjp=None, jvp=None, *, save=(), save_output=False,
+              differentiable=True, node_name="") -> Op:
+    """Register a non-elementwise op with a CPU implementation `cpu(op, *arrays, **params)`."""
+    return register(Op(name, {"cpu": cpu}, vjp, jvp, tuple(save), save_output,
+                       differentiable=differentiable, node_name=node_name))
