@@ -456,28 +456,44 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     grad, record a graph node for it. This is the per-op hot path."""
     dev = inputs[0]._device
     record = False
+    arrays = []
     for t in inputs:
         if t._requires_grad:
             record = True
-        if t._device is not dev and t._device != dev:
+        if t._device != dev:
             raise RuntimeError(
                 "Expected all tensors to be on the same device, but found at least two devices, "
                 f"{dev} and {t._device}!")
+        arrays.append(t._data)
     impl = op.impls.get(dev)
     if impl is None:
         raise NotImplementedError(f"op {op.name!r} has no kernel for device {dev!r}")
-    if params:
-        out = impl(op, *[t._data for t in inputs], **params)
-    else:
-        out = impl(op, *[t._data for t in inputs])
+    out = impl(op, *arrays, **params) if params else impl(op, *arrays)
+    res = _new(out, dev)
     if record and op.differentiable and getattr(_grad_state, "enabled", True):
-        res = Tensor._make(out, True, None, None, dev)
+        res._requires_grad = True
         res.grad_fn = _record(op, inputs, params, res)
-    else:
-        res = Tensor._make(out, False, None, None, dev)
     if _fw_hook is not None:
         _fw_hook(op, inputs, params, res)
     return res
+
+
+def _new(data, dev="cpu") -> Tensor:
+    t = _object_new(Tensor)
+    t._data = data
+    t._requires_grad = False
+    t._grad = None
+    t.grad_fn = None
+    t._version = [0]
+    t._output_nr = 0
+    t._accum = None
+    t._base = None
+    t._device = dev
+    t._fw = None
+    return t
+
+
+_object_new = object.__new__
 
 
 # forward-mode AD installs a callback here (numgrad.autograd.forward_ad)
@@ -485,12 +501,14 @@ _fw_hook = None
 
 
 def _record(op: Op, inputs, params, out: Tensor):
-    node = op_node_class(op)()
+    node = op.__dict__.get("_node_cls") or op_node_class(op)
+    node = node()
     node.op = op
     save = op.save
+    n = len(inputs)
     if save:
-        saved = [None] * len(inputs)
-        versions = [0] * len(inputs)
+        saved = [None] * n
+        versions = [0] * n
         for i in save:
             t = inputs[i]
             saved[i] = t
@@ -506,10 +524,16 @@ def _record(op: Op, inputs, params, out: Tensor):
         node._out_data = None
     node._versions = versions
     node.params = params
-    node.in_shapes = [t._data.shape for t in inputs]
+    if n == 1:
+        t = inputs[0]
+        node.in_shapes = (t._data.shape,)
+        node.needs_input_grad = (True,)
+        node.next_functions = ((t.grad_fn, t._output_nr) if t.grad_fn is not None else _edge(t),)
+    else:
+        node.in_shapes = tuple([t._data.shape for t in inputs])
+        node.needs_input_grad = tuple([t._requires_grad for t in inputs])
+        node.next_functions = tuple([_edge(t) for t in inputs])
     node.out_shape = out._data.shape
-    node.needs_input_grad = [t._requires_grad for t in inputs]
-    node.next_functions = tuple([_edge(t) for t in inputs])
     node._freed = False
     node._pre_hooks = node._hooks = node._tensor_hooks = node._retain = None
     node._anomaly = None

@@ -25,8 +25,6 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     tensors); with accumulate=False they are returned, one per target edge,
     and no `.grad` is touched.
     """
-    from numgrad._tensor import Tensor  # layer 3; imported here to keep engine import-light
-
     # 1. dependency counts over the reachable graph (iterative DFS)
     deps: dict = {}
     order = []
@@ -66,11 +64,12 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     root_arrays = {id(g._data) for g in root_grads}
     assigned: set = set()
     ready = [n for n in buffers if n not in deps]
+    pop, push = ready.pop, ready.append
     prev_mode = grad_mode.is_grad_enabled()
     grad_mode._set(create_graph)
     try:
         while ready:
-            node = ready.pop()
+            node = pop()
             grads = buffers.pop(node, None) or [None] * node.n_outputs
             if node._pre_hooks or node._tensor_hooks or node._retain is not None:
                 grads = _run_pre_hooks(node, grads)
@@ -78,10 +77,9 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 for nr, i in target_slots[node]:
                     captured[i] = grads[nr]
                     if accumulate and grads[nr] is not None:
-                        _accumulate_into(_target_tensor(targets, i), grads[nr], create_graph,
+                        _accumulate_into(targets.tensors[i], grads[nr], create_graph,
                                          root_arrays, assigned)
-            is_leaf = isinstance(node, AccumulateGrad)
-            if is_leaf:
+            if node.__class__ is AccumulateGrad:
                 if accumulate and targets is None and grads[0] is not None:
                     t = node.variable
                     if t is not None:
@@ -90,32 +88,37 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             if runs is not None and node not in runs:
                 continue
             nexts = node.next_functions
-            if all(g is None for g in grads):
+            if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 gin = (None,) * len(nexts)
             else:
-                gin = _call_rule(node, grads, batch_ndim, Tensor)
-                if node._hooks:
-                    for h in node._hooks:
-                        r = h(gin, tuple(grads))
-                        if r is not None:
-                            gin = tuple(r)
+                gin = _call_rule(node, grads, batch_ndim)
             if not retain_graph:
-                node._free()
+                node._freed = True
+                node._saved = node._out_data = None
             for (m, nr), g in zip(nexts, gin):
                 if m is None:
                     continue
                 if g is not None:
                     buf = buffers.get(m)
                     if buf is None:
-                        buf = buffers[m] = [None] * m.n_outputs
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        buffers[m] = [g] if m.n_outputs == 1 else _slots(m, nr, g)
+                    elif buf[nr] is None:
+                        buf[nr] = g
+                    else:
+                        buf[nr] = buf[nr] + g
                 left = deps[m] - 1
                 deps[m] = left
-                if left == 0:
-                    ready.append(m)
+                if not left:
+                    push(m)
     finally:
         grad_mode._set(prev_mode)
     return captured
+
+
+def _slots(node, nr, g):
+    buf = [None] * node.n_outputs
+    buf[nr] = g
+    return buf
 
 
 def _nodes_leading_to(order, deps, target_slots):
@@ -142,28 +145,35 @@ def _nodes_leading_to(order, deps, target_slots):
     return leads
 
 
-def _call_rule(node, grads, batch_ndim, Tensor):
+def _call_rule(node, grads, batch_ndim):
     op = node.op
-    if op.vjp is None:
+    vjp = op.vjp
+    if vjp is None:
         raise RuntimeError(f"the derivative for '{op.name}' is not implemented.")
-    gin = op.vjp(node, *grads) if node.n_outputs > 1 else op.vjp(node, grads[0])
-    if not isinstance(gin, (tuple, list)):
-        gin = (gin,)
-    if len(gin) != len(node.next_functions):
+    gin = vjp(node, *grads) if node.n_outputs > 1 else vjp(node, grads[0])
+    if gin.__class__ is not tuple:
+        gin = tuple(gin) if isinstance(gin, list) else (gin,)
+    in_shapes = node.in_shapes
+    if len(gin) != len(in_shapes):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {len(node.next_functions)}, got {len(gin)})")
+            f"(expected {len(in_shapes)}, got {len(gin)})")
     for i, g in enumerate(gin):
         if g is None:
             continue
-        shape = g._data.shape[batch_ndim:]
-        if shape != node.in_shapes[i]:
+        shape = g._data.shape
+        if (shape[batch_ndim:] if batch_ndim else shape) != in_shapes[i]:
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                f"{list(shape)} but expected shape compatible with {list(node.in_shapes[i])}")
+                f"{list(shape[batch_ndim:])} but expected shape compatible with {list(in_shapes[i])}")
         if _anomaly[0] and g._data.dtype.kind == "f" and np.isnan(g._data).any():
             from numgrad.autograd.anomaly_mode import report_nan
             report_nan(node, i)
+    if node._hooks:
+        for h in node._hooks:
+            r = h(gin, tuple(grads))
+            if r is not None:
+                gin = tuple(r)
     return gin
 
 
@@ -187,10 +197,6 @@ def _run_pre_hooks(node, grads):
             g = g if grad_mode.is_grad_enabled() else g.detach()
             t._grad = g.detach() if t._grad is None else t._grad + g
     return grads
-
-
-def _target_tensor(targets, i):
-    return targets.tensors[i]
 
 
 def _accumulate_into(t, g, create_graph, root_arrays, assigned):

@@ -84,9 +84,11 @@ def get(name: str) -> Op:
     return REGISTRY[name]
 
 
-def _elementwise_cpu(op: Op, *arrays, out_dtype=None):
-    dt = arrays[0].dtype
-    return op.kernel("cpu", dt, len(arrays), out_dtype)(*arrays)
+def _elementwise_cpu(op: Op, *arrays):
+    k = op.kernels.get(arrays[0].dtype)  # fast path: cpu kernels are also keyed by dtype alone
+    if k is None:
+        k = op.kernels[arrays[0].dtype] = op.kernel("cpu", arrays[0].dtype, len(arrays))
+    return k(*arrays)
 
 
 def elementwise(name: str, scalar, vjp=None, jvp=None, *, save=(), save_output=False,
