@@ -63,6 +63,7 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     captured = [None] * (len(targets) if targets is not None else 0)
     root_arrays = {id(g._data) for g in root_grads}
     assigned: set = set()
+    pending = []
     ready = [n for n in buffers if n not in deps]
     pop, push = ready.pop, ready.append
     prev_mode = grad_mode.is_grad_enabled()
@@ -77,13 +78,12 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 for nr, i in target_slots[node]:
                     captured[i] = grads[nr]
                     if accumulate and grads[nr] is not None:
-                        _accumulate_into(targets.tensors[i], grads[nr], create_graph,
-                                         root_arrays, assigned)
+                        pending.append((targets.tensors[i], grads[nr]))
             if node.__class__ is AccumulateGrad:
                 if accumulate and targets is None and grads[0] is not None:
                     t = node.variable
                     if t is not None:
-                        _accumulate_into(t, grads[0], create_graph, root_arrays, assigned)
+                        pending.append((t, grads[0]))
                 continue
             if runs is not None and node not in runs:
                 continue
@@ -110,6 +110,9 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 deps[m] = left
                 if not left:
                     push(m)
+        # leaf grads change only once the whole pass succeeded: an error leaves them intact
+        for t, g in pending:
+            _accumulate_into(t, g, create_graph, root_arrays, assigned)
     finally:
         grad_mode._set(prev_mode)
     return captured
