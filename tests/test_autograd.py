@@ -402,3 +402,14 @@ def test_default_dtype():
         ng.set_default_dtype(ng.float32)
     assert ng.tensor(np.array([1.0])).dtype == np.float64  # numpy arrays keep their dtype
     assert ng.tensor([1, 2]).dtype == np.int64
+
+
+def test_detect_anomaly_names_the_op_and_forward_stack():
+    x = ng.tensor([0.0, 1.0], dtype=ng.float64, requires_grad=True)
+    with autograd.detect_anomaly():
+        y = x.sqrt() if hasattr(x, "sqrt") else x ** 0.5  # d/dx at 0 is inf; times 0 -> nan
+        z = (y * 0.0).sum()
+        with pytest.raises(RuntimeError, match=r"Function '(Sqrt|Pow)Backward0' returned nan values") as e:
+            z.backward()
+    assert "test_detect_anomaly_names_the_op_and_forward_stack" in str(e.value)
+    assert not autograd.anomaly_mode.is_anomaly_enabled()

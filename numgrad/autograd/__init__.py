@@ -9,7 +9,8 @@ from numgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_ena
 from numgrad.autograd.graph import Node
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "Node", "gradcheck", "gradgradcheck"]
+           "is_grad_enabled", "Node", "gradcheck", "gradgradcheck", "detect_anomaly",
+           "set_detect_anomaly"]
 
 
 def _tuple(x):
@@ -113,7 +114,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     if allow_unused is None:
         allow_unused = materialize_grads
     outputs = _tuple(outputs)
-    single = isinstance(inputs, Tensor)
     inputs = _tuple(inputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -138,4 +138,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     return tuple(out)
 
 
+from numgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from numgrad.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402
