@@ -274,6 +274,9 @@ class Tensor:
     def cpu(self) -> "Tensor":
         return self
 
+    def cuda(self, device=None) -> "Tensor":
+        raise RuntimeError("CUDA is not available: numgrad's CUDA kernels are not built in this version")
+
     def type(self, dtype) -> "Tensor":
         from numgrad.oplib import pointwise
         return pointwise.to_dtype(self, np.dtype(dtype))
