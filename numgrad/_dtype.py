@@ -41,4 +41,8 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
     """Result dtype of a binary op on two tensors (PyTorch's category rules)."""
     if a == b:
         return a
+    if a.kind != b.kind:
+        # the higher category wins as is: int64 + float32 -> float32 (numpy would say float64)
+        order = "biuf"
+        return a if order.index(a.kind) > order.index(b.kind) else b
     return np.promote_types(a, b)

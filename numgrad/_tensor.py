@@ -513,6 +513,10 @@ def _record(op: Op, inputs, params, out: Tensor):
         saved = [None] * n
         versions = [0] * n
         for i in save:
+            if i.__class__ is tuple:  # (i, j): save input i only if input j requires grad
+                i, j = i
+                if not inputs[j]._requires_grad:
+                    continue
             t = inputs[i]
             saved[i] = t
             versions[i] = t._version[0]

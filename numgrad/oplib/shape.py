@@ -1,15 +1,23 @@
-"""Shape ops: reshape, expand, permute, transpose, clone (views share memory and version)."""
+"""Shape ops: reshape, expand, permute, slicing views (narrow, select, split, ...), cat,
+flip, clone. View ops share memory and the version counter with their input."""
 from __future__ import annotations
+
+import builtins
 
 import numpy as np
 
+from numgrad import _dtype
 from numgrad._tensor import Tensor, apply, mark_view
-from numgrad.oplib._util import batch_ndim, normalize_dim, unbroadcast
+from numgrad.oplib._util import batch_ndim, normalize_dim, normalize_dims, unbroadcast
 from numgrad.ops.registry import primitive
 
-__all__ = ["reshape", "view", "expand", "broadcast_to", "permute", "transpose", "t", "clone"]
+__all__ = ["reshape", "view", "expand", "broadcast_to", "permute", "transpose", "t", "clone",
+           "flatten", "squeeze", "unsqueeze", "movedim", "repeat", "narrow", "select", "split",
+           "chunk", "unbind", "cat", "concat", "concatenate", "stack", "flip"]
 # functions that are also Tensor methods
-METHODS = ("reshape", "view", "expand", "broadcast_to", "permute", "transpose", "t")
+METHODS = ("reshape", "view", "expand", "broadcast_to", "permute", "transpose", "t", "flatten",
+           "squeeze", "unsqueeze", "movedim", "repeat", "narrow", "select", "split", "chunk",
+           "unbind", "flip")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ()
 
@@ -57,8 +65,14 @@ def _expand_cpu(op, x, shape):
     return np.broadcast_to(x, shape)
 
 
-EXPAND = primitive("expand", _expand_cpu, lambda ctx, g: unbroadcast(ctx, g, 0),
-                   jvp=lambda ctx, t: expand(t, t.shape[:t.ndim - len(ctx.in_shapes[0])] + ctx.out_shape))
+def _expand_jvp(ctx, t):
+    in_shape = ctx.in_shapes[0]
+    lead = t.shape[:t.ndim - len(in_shape)]
+    t = reshape(t, lead + (1,) * (len(ctx.out_shape) - len(in_shape)) + in_shape)
+    return expand(t, lead + ctx.out_shape)
+
+
+EXPAND = primitive("expand", _expand_cpu, lambda ctx, g: unbroadcast(ctx, g, 0), jvp=_expand_jvp)
 
 
 def expand(input: Tensor, *sizes) -> Tensor:
@@ -155,3 +169,294 @@ CLONE = primitive("clone", _clone_cpu, lambda ctx, g: g, jvp=lambda ctx, t: t)
 def clone(input: Tensor) -> Tensor:
     """A copy of `input` (differentiable)."""
     return apply(CLONE, (input,))
+
+
+def _zeros(shape: tuple, dtype) -> Tensor:
+    """A constant zero tensor (zero-strided: no memory) for absent tangents."""
+    return Tensor._make(np.broadcast_to(np.zeros((), dtype), shape))
+
+
+# ---------------------------------------------------------------- basic indexing views
+# `index` is a full basic index (Ellipsis, then one int/slice per primal dim and
+# Nones); the leading Ellipsis keeps any batch dims of a cotangent / tangent.
+
+
+def _slice_cpu(op, x, index):
+    return x[index]
+
+
+def _slice_vjp(ctx, g):
+    return apply(SLICE_BACKWARD, (g,), {"index": ctx.params["index"], "in_shape": ctx.in_shapes[0],
+                                        "out_ndim": len(ctx.out_shape)})
+
+
+def _slice_jvp(ctx, t):
+    return apply(SLICE, (t,), ctx.params)
+
+
+SLICE = primitive("slice", _slice_cpu, _slice_vjp, _slice_jvp)
+# the same op for integer indexing, named as PyTorch names its node
+SELECT = primitive("select", _slice_cpu, _slice_vjp, _slice_jvp)
+
+
+def _slice_backward_cpu(op, g, index, in_shape, out_ndim):
+    out = np.zeros(g.shape[:g.ndim - out_ndim] + tuple(in_shape), g.dtype)
+    out[index] = g
+    return out
+
+
+SLICE_BACKWARD = primitive(
+    "slice_backward", _slice_backward_cpu,
+    vjp=lambda ctx, g: apply(SLICE, (g,), {"index": ctx.params["index"]}),
+    jvp=lambda ctx, t: apply(SLICE_BACKWARD, (t,), ctx.params))
+
+
+def basic_index(input: Tensor, index: tuple) -> Tensor:
+    """The view `input[index]` for a normalized basic index (ints, slices with
+    positive steps, None; one int/slice per dim of `input`)."""
+    op = SLICE
+    for i in index:
+        if type(i) is int:
+            op = SELECT
+        elif i != _FULL:
+            op = SLICE
+            break
+    return mark_view(apply(op, (input,), {"index": (Ellipsis,) + tuple(index)}), input)
+
+
+_FULL = slice(None)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of `input` restricted to `start:start + length` along `dim`."""
+    d = normalize_dim(dim, input.ndim)
+    n = input.shape[d]
+    start, length = int(start), int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return basic_index(input, (_FULL,) * d + (slice(start, start + length, 1),)
+                       + (_FULL,) * (input.ndim - d - 1))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice of `input` at `index` along `dim` (that dim removed); a view."""
+    d = normalize_dim(dim, input.ndim)
+    n = input.shape[d]
+    index = int(index)
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return basic_index(input, (_FULL,) * d + (index % n,) + (_FULL,) * (input.ndim - d - 1))
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of `tensor` in pieces along `dim`: of size `split_size_or_sections`
+    (the last may be smaller) or of the listed sizes."""
+    d = normalize_dim(dim, tensor.ndim)
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [int(s) for s in split_size_or_sections]
+        if builtins.sum(sizes) != n or builtins.min(sizes, default=0) < 0:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {d}), but got split_sizes={sizes}")
+    else:
+        size = int(split_size_or_sections)
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0:
+            if n != 0:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {n}")
+            return (narrow(tensor, d, 0, 0),)
+        sizes = [builtins.min(size, n - s) for s in range(0, n, size)] or [0]
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(tensor, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """`input` split into `chunks` views along `dim` (the last may be smaller, fewer if too small)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input.shape[normalize_dim(dim, input.ndim)]
+    return split(input, builtins.max(-(-n // chunks), 1) if n else 0, dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of `input` along `dim`, as views."""
+    d = normalize_dim(dim, input.ndim)
+    return tuple(select(input, d, i) for i in range(input.shape[d]))
+
+
+# ---------------------------------------------------------------- reshaping wrappers
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """`input` with dims `start_dim..end_dim` merged into one."""
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s, e = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shp = input.shape
+    return reshape(input, shp[:s] + (int(np.prod(shp[s:e + 1], dtype=np.int64)),) + shp[e + 1:])
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """`input` without its size-1 dims (only those in `dim` if given)."""
+    shp = input.shape
+    dims = normalize_dims(dim, input.ndim)
+    drop = {d for d in dims if shp[d] == 1}
+    return reshape(input, tuple(n for d, n in enumerate(shp) if d not in drop))
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """`input` with a size-1 dim inserted at `dim`."""
+    d = normalize_dim(dim, input.ndim + 1)
+    return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """`input` with dims `source` moved to positions `destination` (a view)."""
+    n = input.ndim
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
+                           f"should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
+    src = [normalize_dim(d, n) for d in src]
+    dst = [normalize_dim(d, n) for d in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({ds})")
+    perm = [-1] * n
+    for s, d in zip(src, dst):
+        perm[d] = s
+    rest = iter(d for d in range(n) if d not in src)
+    perm = [p if p != -1 else next(rest) for p in perm]
+    return permute(input, tuple(perm))
+
+
+def repeat(input: Tensor, *sizes) -> Tensor:
+    """`input` tiled `sizes[i]` times along each dim (leading sizes add dims)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    sizes = tuple(int(s) for s in sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    shp = (1,) * (len(sizes) - input.ndim) + input.shape
+    x = reshape(input, tuple(v for n in shp for v in (1, n)))
+    x = expand(x, tuple(v for r, n in zip(sizes, shp) for v in (r, n)))
+    return reshape(clone(x), tuple(r * n for r, n in zip(sizes, shp)))
+
+
+# ---------------------------------------------------------------- cat, stack, flip
+
+
+def _cat_cpu(op, *xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
+def _cat_vjp(ctx, g):
+    axis = ctx.params["axis"]
+    rest = (_FULL,) * (-axis - 1)
+    grads, start = [], 0
+    for shp, need in zip(ctx.in_shapes, ctx.needs_input_grad):
+        n = shp[axis]
+        grads.append(apply(SLICE, (g,), {"index": (Ellipsis, slice(start, start + n, 1)) + rest})
+                     if need else None)
+        start += n
+    return tuple(grads)
+
+
+def _cat_jvp(ctx, *ts):
+    if all(t is None for t in ts):
+        return None
+    batch = np.broadcast_shapes(*(t.shape[:t.ndim - len(s)] for t, s in zip(ts, ctx.in_shapes)
+                                  if t is not None))
+    dt = next(t.dtype for t in ts if t is not None)
+    full = [_zeros(batch + s, dt) if t is None else expand(t, batch + s)
+            for t, s in zip(ts, ctx.in_shapes)]
+    return apply(CAT, full, ctx.params)
+
+
+CAT = primitive("cat", _cat_cpu, _cat_vjp, _cat_jvp)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Concatenation of `tensors` along `dim` (other sizes must match)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # 1-D empty tensors are skipped, as in PyTorch
+    idx = [i for i, t in enumerate(tensors) if t.shape != (0,)] or [0]
+    ref = tensors[idx[0]]
+    d = normalize_dim(dim, ref.ndim)
+    for i in idx:
+        t = tensors[i]
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
+    kept = [tensors[i] for i in idx]
+    dt = kept[0].dtype
+    for t in kept[1:]:
+        dt = _dtype.promote(dt, t.dtype)
+    kept = [t if t.dtype == dt else t.type(dt) for t in kept]
+    if len(kept) == 1:
+        return clone(kept[0])
+    return apply(CAT, kept, {"axis": d - ref.ndim})
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """`tensors` (all of one shape) joined along a new dim `dim`."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry {i}")
+    d = normalize_dim(dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def _flip_cpu(op, x, dims):
+    return np.flip(x, dims).copy()
+
+
+FLIP = primitive("flip", _flip_cpu, lambda ctx, g: apply(FLIP, (g,), ctx.params),
+                 jvp=lambda ctx, t: apply(FLIP, (t,), ctx.params))
+
+
+def flip(input: Tensor, *dims) -> Tensor:
+    """A copy of `input` with the order of elements reversed along `dims`."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    ds = [normalize_dim(d, input.ndim) for d in dims]
+    for d in ds:
+        if ds.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    if not ds or input.ndim == 0:
+        return clone(input)
+    return apply(FLIP, (input,), {"dims": tuple(d - input.ndim for d in ds)})
+
+
+concat = concatenate = cat

@@ -33,7 +33,9 @@ class Op:
         `ctx.output` (if `save_output`), `ctx.params`, `ctx.in_shapes`,
         `ctx.out_shape`, `ctx.needs_input_grad`.
     jvp: function(ctx, *tangents) -> output tangent(s); same ctx fields.
-    save: indices of inputs the rules need; save_output: rules need the output.
+    save: inputs the rules need: an index i (always saved) or a pair (i, j)
+        (saved only when input j requires grad, e.g. mul saves y only for x's grad);
+        save_output: rules need the output.
     scalar: for elementwise ops, the scalar formula kernels are built from
         (`scalar_f32` may override it for float32).
     differentiable: False for ops whose outputs never require grad.
@@ -43,7 +45,7 @@ class Op:
     impls: dict[str, Callable[..., Any]]
     vjp: Callable[..., Any] | None = None
     jvp: Callable[..., Any] | None = None
-    save: tuple[int, ...] = ()
+    save: tuple = ()
     save_output: bool = False
     scalar: Callable[..., Any] | None = None
     scalar_f32: Callable[..., Any] | None = None
