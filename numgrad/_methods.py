@@ -34,6 +34,9 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         raise RuntimeError(
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
             f"{list(out._data.shape)}")
+    if out._data.dtype.kind == "f" and self._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {_type_name(self._data.dtype)}")
     if not self._data.flags.writeable:
         raise RuntimeError("unsupported operation: the tensor is a read-only (expanded) view; "
                            "clone it before writing in place")
@@ -46,6 +49,10 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         if out.grad_fn._out_data is not None:
             out.grad_fn._out_data = (out._data, out._version)
     return self
+
+
+def _type_name(dt) -> str:
+    return {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(str(dt), str(dt))
 
 
 def _make_inplace(fn):
@@ -105,6 +112,7 @@ Tensor.__itruediv__ = Tensor.div_
 Tensor.__pow__ = P.pow
 Tensor.__rpow__ = _rev(P.pow)
 Tensor.__neg__ = P.neg
+Tensor.__abs__ = P.abs
 Tensor.__matmul__ = linalg.matmul
 Tensor.__rmatmul__ = _rev(linalg.matmul)
 Tensor.__eq__ = P.eq

@@ -111,3 +111,96 @@ def cumsum_rows(a, out):
             acc += a[i, j]
             out[i, j] = acc
     return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def var_rows(a, correction, out):
+    # two passes (mean, then squared deviations): stable without Welford's cost
+    n = a.shape[1]
+    for i in range(a.shape[0]):
+        m = a.dtype.type(0)
+        for j in range(n):
+            m += a[i, j]
+        m = m / a.dtype.type(n)
+        acc = a.dtype.type(0)
+        for j in range(n):
+            d = a[i, j] - m
+            acc += d * d
+        out[i] = acc / a.dtype.type(n - correction)
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def softmax_rows(a, out):
+    n = a.shape[1]
+    for i in range(a.shape[0]):
+        if n == 0:
+            continue
+        m = a[i, 0]
+        for j in range(1, n):
+            if a[i, j] > m:
+                m = a[i, j]
+        s = a.dtype.type(0)
+        for j in range(n):
+            e = np.exp(a[i, j] - m)
+            out[i, j] = e
+            s += e
+        for j in range(n):
+            out[i, j] /= s
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def log_softmax_rows(a, out):
+    n = a.shape[1]
+    for i in range(a.shape[0]):
+        if n == 0:
+            continue
+        m = a[i, 0]
+        for j in range(1, n):
+            if a[i, j] > m:
+                m = a[i, j]
+        if np.isinf(m):
+            # all -inf (or an +inf): avoid inf - inf in the shift
+            m = a.dtype.type(0)
+        s = a.dtype.type(0)
+        for j in range(n):
+            s += np.exp(a[i, j] - m)
+        lse = m + np.log(s)
+        for j in range(n):
+            out[i, j] = a[i, j] - lse
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def norm_rows(a, p, out):
+    # vector p-norm of each row; p = inf / -inf give max / min |a|, p = 0 counts non-zeros
+    pp = a.dtype.type(p)
+    for i in range(a.shape[0]):
+        acc = a.dtype.type(0)
+        if p == 2.0:
+            for j in range(a.shape[1]):
+                acc += a[i, j] * a[i, j]
+            acc = np.sqrt(acc)
+        elif p == 1.0:
+            for j in range(a.shape[1]):
+                acc += abs(a[i, j])
+        elif p == np.inf or p == -np.inf:
+            if a.shape[1]:
+                acc = abs(a[i, 0])
+            for j in range(1, a.shape[1]):
+                v = abs(a[i, j])
+                if acc != acc:
+                    break
+                if v != v or (p > 0 and v > acc) or (p < 0 and v < acc):
+                    acc = v
+        elif p == 0.0:
+            for j in range(a.shape[1]):
+                if a[i, j] != 0:
+                    acc += a.dtype.type(1)
+        else:
+            for j in range(a.shape[1]):
+                acc += abs(a[i, j]) ** pp
+            acc = acc ** (a.dtype.type(1) / pp)
+        out[i] = acc
+    return out

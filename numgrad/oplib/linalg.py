@@ -1,17 +1,40 @@
-"""Matrix products (BLAS through numpy) and numgrad.linalg."""
+"""Matrix products (BLAS through numpy), einsum, trace and the ops behind
+numgrad.linalg (vector_norm, norm, det, inv, solve, cholesky).
+
+Forward passes call numpy (BLAS / LAPACK, batched over leading dims); the
+derivative rules are the standard matrix-calculus formulas written with
+numgrad ops, so they differentiate again and accept leading batch dims.
+"""
 from __future__ import annotations
+
+import string
+from collections import Counter
 
 import numpy as np
 
 from numgrad._tensor import Tensor, apply
-from numgrad.oplib._util import binary_args, sum_to
+from numgrad.oplib._util import as_tensor_arg, binary_args, normalize_dim, sum_to, to_dtype_tensor
+from numgrad.oplib.reduction import amax, amin, vector_norm
 from numgrad.ops.registry import primitive
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "mm", "bmm", "dot", "outer", "einsum", "trace", "det", "inverse"]
 # functions that are also Tensor methods
-METHODS = ("matmul",)
+METHODS = ("matmul", "mm", "bmm", "dot", "outer", "trace", "det", "inverse")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ()
+
+
+def _mT(x: Tensor) -> Tensor:
+    from numgrad.oplib.shape import transpose
+    return transpose(x, -1, -2)
+
+
+def _same_dtype(*ts: Tensor) -> tuple[Tensor, ...]:
+    dt = np.result_type(*[t.dtype for t in ts])
+    return tuple(t if t.dtype == dt else to_dtype_tensor(t, dt) for t in ts)
+
+
+# ---------------------------------------------------------------- matmul and friends
 
 
 def _matmul_cpu(op, a, b):
@@ -20,29 +43,58 @@ def _matmul_cpu(op, a, b):
 
 def _matmul_vjp(ctx, g):
     """Rank-polymorphic: 1-D operands are lifted to matrices, batch dims kept."""
-    from numgrad.oplib.shape import reshape, transpose
+    from numgrad.oplib.shape import reshape
     a, b = ctx.saved
     sa, sb = ctx.in_shapes
     nb = g.ndim - len(ctx.out_shape)
     a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
     b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
-    out2 = ctx.out_shape
-    if len(sa) == 1:
-        out2 = out2[:-1] + (1,) + out2[-1:] if len(sb) > 1 else out2 + (1,)
-    if len(sb) == 1:
-        out2 = out2 + (1,)
-    g2 = reshape(g, g.shape[:nb] + out2)
+    g2 = reshape(g, g.shape[:nb] + _lifted_out(ctx))
     ga = gb = None
     if ctx.needs_input_grad[0]:
-        ga = matmul(g2, transpose(b2, -1, -2))
+        ga = matmul(g2, _mT(b2))
         ga = reshape(sum_to(ga, a2.shape, nb), g.shape[:nb] + sa)
     if ctx.needs_input_grad[1]:
-        gb = matmul(transpose(a2, -1, -2), g2)
+        gb = matmul(_mT(a2), g2)
         gb = reshape(sum_to(gb, b2.shape, nb), g.shape[:nb] + sb)
     return ga, gb
 
 
-MATMUL = primitive("matmul", _matmul_cpu, _matmul_vjp, save=(0, 1),
+def _lifted_out(ctx) -> tuple:
+    """The output shape with 1-D operands lifted to (1, n) / (n, 1) matrices."""
+    sa, sb = ctx.in_shapes
+    out = ctx.out_shape
+    if len(sa) == 1:
+        out = out[:-1] + (1,) + out[-1:] if len(sb) > 1 else out + (1,)
+    if len(sb) == 1:
+        out = out + (1,)
+    return out
+
+
+def _matmul_jvp(ctx, ta, tb):
+    from numgrad.oplib.pointwise import add
+    from numgrad.oplib.shape import reshape
+    a, b = ctx.saved
+    sa, sb = ctx.in_shapes
+    out2 = _lifted_out(ctx)
+
+    def lift(x, s, vec_shape):
+        # 1-D -> matrix, then pad with singleton dims so leading batch dims line up
+        nb = x.ndim - len(s)
+        s2 = vec_shape if len(s) == 1 else s
+        return reshape(x, x.shape[:nb] + (1,) * (len(out2) - len(s2)) + s2)
+
+    def term(x, y):
+        r = matmul(lift(x, sa, (1,) + sa), lift(y, sb, sb + (1,)))
+        return reshape(r, r.shape[:r.ndim - len(out2)] + ctx.out_shape)
+    if ta is None:
+        return term(a, tb)
+    if tb is None:
+        return term(ta, b)
+    return add(term(ta, b), term(a, tb))
+
+
+MATMUL = primitive("matmul", _matmul_cpu, _matmul_vjp, _matmul_jvp, save=(0, 1),
                    node_name="MmBackward0")
 
 
@@ -64,3 +116,469 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             f"[{list(a.shape)}, {k_a}] but got: {list(b.shape)} (matmul shapes {list(a.shape)} and "
             f"{list(b.shape)} do not match)")
     return apply(MATMUL, (a, b))
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Product of two matrices (no broadcasting)."""
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batched product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if mat2.shape[:2] != (input.shape[0], input.shape[2]):
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    return matmul(input, mat2)
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors."""
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
+    if input.shape != tensor.shape:
+        n, m = input.shape[0], tensor.shape[0]
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+            f"of elements, but got {n} and {m} elements respectively")
+    if input.dtype != tensor.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{_dtype_name(input.dtype)} and {_dtype_name(tensor.dtype)}")
+    return matmul(input, tensor)
+
+
+def _dtype_name(dt) -> str:
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int"}.get(str(dt), str(dt))
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """Outer product of two 1-D tensors."""
+    from numgrad.oplib.pointwise import mul
+    from numgrad.oplib.shape import reshape
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer: expected 1D tensors, but got {input.ndim}D and {vec2.ndim}D")
+    return mul(reshape(input, (-1, 1)), vec2)
+
+
+# ---------------------------------------------------------------- einsum
+
+_LETTERS = string.ascii_uppercase + string.ascii_lowercase
+
+
+def _einsum_cpu(op, a, b, equation, subs, out):
+    return np.einsum(equation, a, b)
+
+
+def _einsum_vjp(ctx, g):
+    """Operand i's gradient is an einsum of g and the other operand to i's
+    subscripts: repeated labels (diagonals) go through identity matrices,
+    labels only in operand i through ones vectors."""
+    subs, out = ctx.params["subs"], ctx.params["out"]
+    free = [c for c in _LETTERS if c not in set("".join(subs) + out)]
+    nb = g.ndim - len(ctx.out_shape)
+    batch = "".join(free[:nb])
+    free = free[nb:]
+    sizes = _label_sizes(subs, ctx.in_shapes)
+    grads = []
+    for i in range(2):
+        if not ctx.needs_input_grad[i]:
+            grads.append(None)
+            continue
+        terms, ops = [batch + out, subs[1 - i]], [g, ctx.saved[1 - i]]
+        target, seen, extra = "", set(), iter(free)
+        for c in subs[i]:
+            if c in seen:
+                f = next(extra)
+                terms.append(c + f)
+                ops.append(Tensor._make(np.eye(sizes[c], dtype=g.dtype)))
+                target += f
+            else:
+                seen.add(c)
+                target += c
+        have = set("".join(terms))
+        for c in dict.fromkeys(target):
+            if c not in have:
+                terms.append(c)
+                ops.append(Tensor._make(np.ones(sizes[c], dtype=g.dtype)))
+        grads.append(einsum(",".join(terms) + "->" + batch + target, *ops))
+    return tuple(grads)
+
+
+def _einsum_jvp(ctx, ta, tb):
+    from numgrad.oplib.pointwise import add
+    subs, out = ctx.params["subs"], ctx.params["out"]
+    free = [c for c in _LETTERS if c not in set("".join(subs) + out)]
+    res = None
+    for i, t in enumerate((ta, tb)):
+        if t is None:
+            continue
+        batch = "".join(free[:t.ndim - len(ctx.in_shapes[i])])
+        terms = [subs[0], subs[1]]
+        terms[i] = batch + terms[i]
+        ops = [ctx.saved[0], ctx.saved[1]]
+        ops[i] = t
+        r = einsum(",".join(terms) + "->" + batch + out, *ops)
+        res = r if res is None else add(res, r)
+    return res
+
+
+EINSUM = primitive("einsum", _einsum_cpu, _einsum_vjp, _einsum_jvp, save=(0, 1))
+
+
+def _label_sizes(subs, shapes) -> dict:
+    sizes = {}
+    for s, shape in zip(subs, shapes):
+        for c, n in zip(s, shape):
+            sizes[c] = max(sizes.get(c, 1), n)
+    return sizes
+
+
+def _parse_einsum(equation: str, shapes):
+    """Explicit subscripts (ellipses replaced by fresh labels) and output subscript."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, out = eq.partition("->")
+    subs = lhs.split(",")
+    if len(subs) != len(shapes):
+        what = "more" if len(shapes) > len(subs) else "fewer"
+        raise RuntimeError(f"einsum(): {what} operands were provided than specified in the equation")
+    for c in eq.replace("...", "").replace(",", "").replace("->", ""):
+        if c not in _LETTERS:
+            raise RuntimeError(f"einsum(): invalid subscript given at index {eq.index(c)} in the "
+                               "equation string, subscripts must be in [a-zA-Z]")
+    free = iter(c for c in _LETTERS if c not in eq)
+    ell_ndim = max((len(sh) - len(s) + 3 for s, sh in zip(subs, shapes) if "..." in s), default=0)
+    ell = "".join(next(free) for _ in range(ell_ndim))
+    explicit = []
+    for i, (s, shape) in enumerate(zip(subs, shapes)):
+        if "..." in s:
+            k = len(shape) - len(s) + 3
+            s = s.replace("...", ell[ell_ndim - k:])
+        if len(s) != len(shape):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(s)}) does not match the "
+                f"number of dimensions ({len(shape)}) for operand {i}"
+                + ("" if "..." in subs[i] else " and no ellipsis was given"))
+        explicit.append(s)
+    if arrow:
+        out = out.replace("...", ell)
+    else:
+        counts = Counter(lhs.replace("...", "").replace(",", ""))
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1))
+    return explicit, out
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation, e.g. einsum("bij,bjk->bik", a, b); ellipses broadcast."""
+    from numgrad.oplib.shape import expand
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise RuntimeError("einsum(): must provide at least one operand")
+    ops = _same_dtype(*[as_tensor_arg(o) for o in operands])
+    subs, out = _parse_einsum(equation, [o.shape for o in ops])
+    sizes = {}
+    for i, (s, o) in enumerate(zip(subs, ops)):
+        for c, n in zip(s, o.shape):
+            m = sizes.setdefault(c, n)
+            if m != n and m != 1 and n != 1:
+                raise RuntimeError(
+                    f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast with "
+                    f"previously seen size {m}")
+            sizes[c] = max(m, n)
+    for c in out:
+        if c not in sizes:
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for "
+                               "any input operand")
+    if len(set(out)) != len(out):
+        raise RuntimeError("einsum(): output subscript appears more than once in the output")
+    ops = [expand(o, tuple(sizes[c] for c in s)) for s, o in zip(subs, ops)]
+    # contract pairwise, left to right; a single operand pairs with a scalar 1
+    if len(ops) == 1:
+        subs, ops = subs + [""], ops + [Tensor._make(np.ones((), dtype=ops[0].dtype))]
+    cur, cur_sub = ops[0], subs[0]
+    for k in range(1, len(ops)):
+        later = set("".join(subs[k + 1:]) + out)
+        if k == len(ops) - 1:
+            res_sub = out
+        else:
+            res_sub = "".join(dict.fromkeys(c for c in cur_sub + subs[k] if c in later))
+        eq = f"{cur_sub},{subs[k]}->{res_sub}"
+        cur = apply(EINSUM, (cur, ops[k]), {"equation": eq, "subs": (cur_sub, subs[k]), "out": res_sub})
+        cur_sub = res_sub
+    return cur
+
+
+# ---------------------------------------------------------------- trace
+
+
+def _trace_cpu(op, x):
+    return np.asarray(np.trace(x), dtype=x.dtype)
+
+
+def _trace_vjp(ctx, g):
+    from numgrad.oplib.pointwise import mul
+    from numgrad.oplib.shape import reshape
+    eye = Tensor._make(np.eye(*ctx.in_shapes[0], dtype=g.dtype))
+    return mul(reshape(g, g.shape + (1, 1)), eye)
+
+
+def _trace_jvp(ctx, t):
+    from numgrad.oplib.pointwise import mul
+    from numgrad.oplib.reduction import sum
+    eye = Tensor._make(np.eye(*ctx.in_shapes[0], dtype=t.dtype))
+    return sum(mul(t, eye), (-2, -1))
+
+
+TRACE = primitive("trace", _trace_cpu, _trace_vjp, _trace_jvp)
+
+
+def trace(input: Tensor) -> Tensor:
+    """Sum of the main diagonal of a matrix."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return apply(TRACE, (input,))
+
+
+# ---------------------------------------------------------------- numgrad.linalg
+
+
+def _check_square(name: str, A: Tensor, arg: str = "A") -> None:
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{name}: {arg} must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if A.dtype.kind != "f":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {_dtype_name(A.dtype)}")
+
+
+def _det_vjp(ctx, g):
+    """d det(A) = det(A) * inv(A)^T."""
+    from numgrad.oplib.pointwise import mul
+    from numgrad.oplib.shape import reshape
+    gd = mul(g, ctx.output)
+    return mul(reshape(gd, gd.shape + (1, 1)), _mT(inv(ctx.saved[0])))
+
+
+def _det_jvp(ctx, t):
+    from numgrad.oplib.pointwise import mul
+    from numgrad.oplib.reduction import sum
+    return mul(ctx.output, sum(mul(_mT(inv(ctx.saved[0])), t), (-2, -1)))
+
+
+DET = primitive("linalg_det", lambda op, A: np.asarray(np.linalg.det(A), dtype=A.dtype),
+                _det_vjp, _det_jvp, save=(0,), save_output=True)
+
+
+def det(A: Tensor) -> Tensor:
+    """Determinant of a square matrix (or a batch of them). Its gradient
+    uses inv(A), so it requires A to be invertible."""
+    _check_square("linalg.det", A)
+    return apply(DET, (A,))
+
+
+def _inv_cpu(op, A):
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        raise RuntimeError("linalg.inv: The inversion could not be completed because the input "
+                           "matrix is singular.") from None
+
+
+def _inv_vjp(ctx, g):
+    from numgrad.oplib.pointwise import neg
+    y = ctx.output
+    return neg(matmul(matmul(_mT(y), g), _mT(y)))
+
+
+def _inv_jvp(ctx, t):
+    from numgrad.oplib.pointwise import neg
+    y = ctx.output
+    return neg(matmul(matmul(y, t), y))
+
+
+INV = primitive("linalg_inv", _inv_cpu, _inv_vjp, _inv_jvp, save_output=True,
+                node_name="LinalgInvExBackward0")
+
+
+def inv(A: Tensor) -> Tensor:
+    """Inverse of a square matrix (or a batch of them)."""
+    _check_square("linalg.inv", A)
+    return apply(INV, (A,))
+
+
+inverse = inv
+
+
+def _solve_cpu(op, A, B):
+    try:
+        return np.linalg.solve(A, B)
+    except np.linalg.LinAlgError:
+        raise RuntimeError("linalg.solve: The solver failed because the input matrix is "
+                           "singular.") from None
+
+
+def _solve_vjp(ctx, g):
+    """With X = A^-1 B: gB = A^-T g, gA = -gB X^T (summed over broadcast batch dims)."""
+    from numgrad.oplib.pointwise import neg
+    A = ctx.saved[0]
+    nb = g.ndim - len(ctx.out_shape)
+    gB = apply(SOLVE, (_mT(A), g))
+    gA = None
+    if ctx.needs_input_grad[0]:
+        gA = sum_to(neg(matmul(gB, _mT(ctx.output))), ctx.in_shapes[0], nb)
+    return gA, sum_to(gB, ctx.in_shapes[1], nb) if ctx.needs_input_grad[1] else None
+
+
+def _solve_jvp(ctx, tA, tB):
+    """dX = A^-1 (dB - dA X)."""
+    from numgrad.oplib.pointwise import neg, sub
+    n = len(ctx.out_shape)
+    if tA is not None:
+        tA = _pad_batch(tA, ctx.in_shapes[0], n)
+    if tB is not None:
+        tB = _pad_batch(tB, ctx.in_shapes[1], n)
+    rhs = neg(matmul(tA, ctx.output)) if tB is None else (
+        tB if tA is None else sub(tB, matmul(tA, ctx.output)))
+    return apply(SOLVE, (ctx.saved[0], rhs))
+
+
+def _pad_batch(t: Tensor, shape: tuple, ndim: int) -> Tensor:
+    """Tangent `t` (leading batch dims + `shape`) with singleton dims inserted after
+    its batch dims so that it has `ndim` primal dims (aligns broadcast batch dims)."""
+    from numgrad.oplib.shape import reshape
+    if len(shape) == ndim:
+        return t
+    nb = t.ndim - len(shape)
+    return reshape(t, t.shape[:nb] + (1,) * (ndim - len(shape)) + shape)
+
+
+SOLVE = primitive("linalg_solve", _solve_cpu, _solve_vjp, _solve_jvp, save=(0,), save_output=True,
+                  node_name="LinalgSolveExBackward0")
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """The solution X of A X = B (B a vector or matrices, batch dims broadcast);
+    left=False solves X A = B."""
+    from numgrad.oplib.shape import reshape
+    if not left:
+        return _mT(solve(_mT(A), _mT(B)))
+    A, B = _same_dtype(A, as_tensor_arg(B, A))
+    _check_square("linalg.solve", A)
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    Bm = reshape(B, B.shape + (1,)) if vector else B
+    if Bm.ndim < 2 or Bm.shape[-2] != A.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({A.shape[-2]}x{A.shape[-1]} and {'x'.join(str(n) for n in Bm.shape)})")
+    X = apply(SOLVE, (A, Bm))
+    return reshape(X, X.shape[:-1]) if vector else X
+
+
+def _phi_mask(n: int, dtype) -> Tensor:
+    """Lower triangle with the diagonal halved: Phi(X) = X * mask."""
+    m = np.tril(np.ones((n, n), dtype=dtype))
+    np.fill_diagonal(m, 0.5)
+    return Tensor._make(m)
+
+
+def _cholesky_cpu(op, A):
+    try:
+        return np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        raise RuntimeError(_not_pd_message(A)) from None
+
+
+def _not_pd_message(A: np.ndarray) -> str:
+    """PyTorch's message: which batch element and leading minor failed."""
+    flat = A.reshape((-1,) + A.shape[-2:])
+    for b, m in enumerate(flat):
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                where = f"(Batch element {b}): " if A.ndim > 2 else ""
+                return (f"linalg.cholesky: {where}The factorization could not be completed because "
+                        f"the input is not positive-definite (the leading minor of order {k} is not "
+                        "positive-definite).")
+    return "linalg.cholesky: The factorization could not be completed."
+
+
+def _cholesky_vjp(ctx, g):
+    """Murray (2016): S = L^-T Phi(L^T g) L^-1, gA = (S + S^T) / 2."""
+    from numgrad.oplib.pointwise import add, mul
+    L = ctx.output
+    Linv = inv(L)
+    phi = mul(matmul(_mT(L), g), _phi_mask(L.shape[-1], g.dtype))
+    S = matmul(matmul(_mT(Linv), phi), Linv)
+    return mul(add(S, _mT(S)), 0.5)
+
+
+def _cholesky_jvp(ctx, t):
+    from numgrad.oplib.pointwise import mul
+    L = ctx.output
+    Linv = inv(L)
+    return matmul(L, mul(matmul(matmul(Linv, t), _mT(Linv)), _phi_mask(L.shape[-1], t.dtype)))
+
+
+CHOLESKY = primitive("linalg_cholesky", _cholesky_cpu, _cholesky_vjp, _cholesky_jvp,
+                     save_output=True, node_name="LinalgCholeskyExBackward0")
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """Cholesky factor L (lower triangular, A = L L^T) of symmetric positive-definite
+    matrices; upper=True returns L^T."""
+    _check_square("linalg.cholesky", A)
+    L = apply(CHOLESKY, (A,))
+    return _mT(L) if upper else L
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Matrix norm over the two dims `dim`: 'fro', 1, -1, inf or -inf."""
+    from numgrad.oplib.shape import reshape
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    d0, d1 = (normalize_dim(d, A.ndim) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported (numgrad has no SVD: "
+                           "use 'fro', 1, -1, inf or -inf).")
+    # 1-norms: max/min absolute column sum; inf-norms: max/min absolute row sum
+    sum_dim, ext_dim = (d0, d1) if abs(ord) == 1 else (d1, d0)
+    s = vector_norm(A, 1, sum_dim, keepdim=True, dtype=dtype)
+    r = (amax if ord > 0 else amin)(s, ext_dim, keepdim=True)
+    if keepdim:
+        return r
+    return reshape(r, tuple(n for i, n in enumerate(r.shape) if i not in (d0, d1)))
+
+
+def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """numgrad.linalg.norm: a vector norm (1-D input or one dim), a matrix norm
+    (2-D input or two dims), or the 2-norm of the flattened input (ord and dim None)."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is None:
+        if ord is None:
+            return vector_norm(A, 2, None, keepdim, dtype=dtype)
+        if A.ndim not in (1, 2):
+            raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be "
+                               f"1D or 2D. Got {A.ndim}D.")
+        dim = tuple(range(A.ndim))
+    if len(dim) == 1:
+        return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    if len(dim) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+    raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")

@@ -3,24 +3,99 @@
 Each op is registered from a scalar formula (a plain function of scalars that
 Numba compiles per dtype); the vjp/jvp rules use numgrad ops, so they are
 differentiable to any order and accept batched cotangents/tangents.
+
+Fused backward ops (sigmoid_backward, threshold_backward, softplus_backward,
+log_sigmoid_backward, clamp_backward, maximum_backward, tanh_backward) compute
+a derivative in one pass and are registered ops with their own rules, so
+higher-order derivatives go through them too.
 """
 from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
+from numgrad import _dtype
 from numgrad._tensor import Tensor, apply
-from numgrad.oplib._util import binary_args, unbroadcast
+from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
 from numgrad.ops.registry import elementwise, primitive
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "tanh_backward",
-           "eq", "ne", "lt", "le", "gt", "ge", "where", "to_dtype", "floor", "trunc"]
+           "eq", "ne", "lt", "le", "gt", "ge", "where", "to_dtype", "floor", "trunc",
+           "exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
+           "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
+           "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
+           "sigmoid", "relu", "softplus", "logsigmoid", "erf", "erfc", "lgamma", "digamma", "polygamma",
+           "clamp", "clamp_min", "clamp_max", "clip", "maximum", "minimum"]
+_MATH_METHODS = ("exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
+               "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
+               "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
+               "sigmoid", "relu", "erf", "erfc", "lgamma", "digamma", "polygamma",
+               "clamp", "clamp_min", "clamp_max", "clip")
 # functions that are also Tensor methods
 METHODS = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "eq", "ne", "lt",
-           "le", "gt", "ge", "floor", "trunc")
+           "le", "gt", "ge", "floor", "trunc", "maximum", "minimum") + _MATH_METHODS
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
-INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "floor", "trunc")
+INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "floor",
+           "trunc") + _MATH_METHODS
+
+# ---------------------------------------------------------------- rule helpers
+
+
+def _align(ctx, t: Tensor, i: int) -> Tensor:
+    """Tangent `t` of input `i` (with leading batch dims) broadcast to the output shape."""
+    shape, out = ctx.in_shapes[i], ctx.out_shape
+    if shape == out:
+        return t
+    from numgrad.oplib.shape import expand, reshape
+    lead = t.shape[:t.ndim - len(shape)]
+    if len(out) > len(shape):
+        t = reshape(t, lead + (1,) * (len(out) - len(shape)) + shape)
+    return expand(t, lead + out)
+
+
+def _jvp_sum(ctx, tangents, *fns) -> Tensor | None:
+    """Output tangent sum_i fns[i](tangent_i), tangents aligned to the output
+    shape first; absent (None) tangents are zero and so are inputs whose rule
+    is missing from `fns` (the op is constant in them)."""
+    out = None
+    for i, (t, f) in enumerate(zip(tangents, fns)):
+        if t is None or f is None:
+            continue
+        term = f(_align(ctx, t, i))
+        out = term if out is None else add(out, term)
+    return out if out is not None else _zero_jvp(ctx, *tangents)
+
+
+def _zeros_grad(ctx, g: Tensor, i: int) -> Tensor:
+    """A zero cotangent for input `i` (keeping `g`'s leading batch dims)."""
+    lead = g.shape[:g.ndim - len(ctx.out_shape)]
+    return Tensor._make(np.zeros(lead + ctx.in_shapes[i], dtype=g.dtype), device=g.device)
+
+
+def _zeros_tangent(ctx, t: Tensor, i: int) -> Tensor:
+    """A zero output tangent (keeping tangent `t` of input `i`'s batch dims)."""
+    lead = t.shape[:t.ndim - len(ctx.in_shapes[i])]
+    return Tensor._make(np.zeros(lead + ctx.out_shape, dtype=t.dtype), device=t.device)
+
+
+def _zero_jvp(ctx, *tangents):
+    for i, t in enumerate(tangents):
+        if t is not None:
+            return _zeros_tangent(ctx, t, i)
+    return None
+
+
+def _floating(x: Tensor) -> Tensor:
+    """`x`, converted to the default float dtype if integer or bool (PyTorch promotion)."""
+    return x if x._data.dtype.kind == "f" else to_dtype(x, _dtype.get_default_dtype())
+
+
+def _check_tensor(name: str, x) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+
 
 # ---------------------------------------------------------------- binary
 
@@ -32,7 +107,7 @@ def _add(a, b):
 ADD = elementwise(
     "add", _add,
     vjp=lambda ctx, g: (unbroadcast(ctx, g, 0), unbroadcast(ctx, g, 1)),
-    jvp=lambda ctx, ta, tb: _tangent_sum(ta, tb, lambda t: t, lambda t: t))
+    jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: t, lambda t: t))
 
 
 def add(input, other, *, alpha=1) -> Tensor:
@@ -50,7 +125,7 @@ def _sub(a, b):
 SUB = elementwise(
     "sub", _sub,
     vjp=lambda ctx, g: (unbroadcast(ctx, g, 0), unbroadcast(ctx, neg(g), 1)),
-    jvp=lambda ctx, ta, tb: _tangent_sum(ta, tb, lambda t: t, neg))
+    jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: t, neg))
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
@@ -70,8 +145,8 @@ MUL = elementwise(
     vjp=lambda ctx, g: (
         unbroadcast(ctx, mul(g, ctx.saved[1]), 0) if ctx.needs_input_grad[0] else None,
         unbroadcast(ctx, mul(g, ctx.saved[0]), 1) if ctx.needs_input_grad[1] else None),
-    jvp=lambda ctx, ta, tb: _tangent_sum(ta, tb, lambda t: mul(t, ctx.saved[1]),
-                                         lambda t: mul(t, ctx.saved[0])))
+    jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: mul(t, ctx.saved[1]),
+                                     lambda t: mul(t, ctx.saved[0])))
 
 
 def mul(input, other) -> Tensor:
@@ -93,8 +168,8 @@ def _div_vjp(ctx, g):
 
 DIV = elementwise(
     "div", _div, save=(0, 1), vjp=_div_vjp,
-    jvp=lambda ctx, ta, tb: _tangent_sum(
-        ta, tb, lambda t: div(t, ctx.saved[1]),
+    jvp=lambda ctx, ta, tb: _jvp_sum(
+        ctx, (ta, tb), lambda t: div(t, ctx.saved[1]),
         lambda t: neg(div(mul(t, ctx.saved[0]), mul(ctx.saved[1], ctx.saved[1])))))
 
 
@@ -102,7 +177,6 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     """input / other (true division), broadcasting."""
     a, b = binary_args(input, other)
     if a.dtype.kind != "f":
-        from numgrad import _dtype
         a, b = to_dtype(a, _dtype.get_default_dtype()), to_dtype(b, _dtype.get_default_dtype())
     out = apply(DIV, (a, b))
     if rounding_mode == "floor":
@@ -116,19 +190,26 @@ def _pow(a, b):
     return a ** b
 
 
+def _dpow_da(a, b):
+    return mul(b, pow(a, sub(b, 1)))
+
+
+def _dpow_db(a, b):
+    # a**b * log(a); 0 where a == 0 (PyTorch's convention)
+    return mul(pow(a, b), log(where(eq(a, 0), 1, a)))
+
+
 def _pow_vjp(ctx, g):
     a, b = ctx.saved
-    ga = gb = None
-    if ctx.needs_input_grad[0]:
-        ga = unbroadcast(ctx, mul(g, mul(b, pow(a, sub(b, 1)))), 0)
-    if ctx.needs_input_grad[1]:
-        # d/db a**b = a**b * log(a); 0 where a == 0 (PyTorch's convention)
-        safe = where(eq(a, 0), 1, a)
-        gb = unbroadcast(ctx, mul(g, mul(pow(a, b), log(safe))), 1)
+    ga = unbroadcast(ctx, mul(g, _dpow_da(a, b)), 0) if ctx.needs_input_grad[0] else None
+    gb = unbroadcast(ctx, mul(g, _dpow_db(a, b)), 1) if ctx.needs_input_grad[1] else None
     return ga, gb
 
 
-POW = elementwise("pow", _pow, save=(0, 1), vjp=_pow_vjp)
+POW = elementwise(
+    "pow", _pow, save=(0, 1), vjp=_pow_vjp,
+    jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: mul(t, _dpow_da(*ctx.saved)),
+                                     lambda t: mul(t, _dpow_db(*ctx.saved))))
 
 
 def pow(input, exponent) -> Tensor:
@@ -137,24 +218,119 @@ def pow(input, exponent) -> Tensor:
     return apply(POW, (a, b))
 
 
-def _tangent_sum(ta, tb, fa, fb):
-    """Output tangent of a binary op: fa(ta) + fb(tb), skipping absent tangents."""
-    if ta is None:
-        return fb(tb)
-    if tb is None:
-        return fa(ta)
-    return add(fa(ta), fb(tb))
+def _atan2(a, b):
+    return math.atan2(a, b)
+
+
+def _atan2_vjp(ctx, g):
+    a, b = ctx.saved
+    r2 = add(mul(a, a), mul(b, b))
+    ga = unbroadcast(ctx, mul(g, div(b, r2)), 0) if ctx.needs_input_grad[0] else None
+    gb = unbroadcast(ctx, mul(g, div(neg(a), r2)), 1) if ctx.needs_input_grad[1] else None
+    return ga, gb
+
+
+def _atan2_jvp(ctx, ta, tb):
+    a, b = ctx.saved
+    r2 = add(mul(a, a), mul(b, b))
+    return _jvp_sum(ctx, (ta, tb), lambda t: mul(t, div(b, r2)), lambda t: mul(t, div(neg(a), r2)))
+
+
+ATAN2 = elementwise("atan2", _atan2, _atan2_vjp, _atan2_jvp, save=(0, 1))
+
+
+def atan2(input, other) -> Tensor:
+    """Elementwise arctangent of input / other, with the quadrant from both signs."""
+    a, b = binary_args(input, other)
+    a, b = _floating(a), _floating(b)
+    return apply(ATAN2, (a, b))
+
+
+def _maximum(a, b):
+    # NaN propagates from either side, as in PyTorch
+    return a if (a > b or a != a) else b
+
+
+def _minimum(a, b):
+    return a if (a < b or a != a) else b
+
+
+def _maximum_backward(g, a, b):
+    # gradient share of `a` in max(a, b): all of it, half on ties, none if smaller
+    if a < b:
+        return 0.0
+    if a == b:
+        return g * 0.5
+    return g
+
+
+def _maximum_backward_vjp(ctx, gg):
+    g, a, b = ctx.saved
+    return (unbroadcast(ctx, maximum_backward(gg, a, b), 0) if ctx.needs_input_grad[0] else None,
+            _zeros_grad(ctx, gg, 1) if ctx.needs_input_grad[1] else None,
+            _zeros_grad(ctx, gg, 2) if ctx.needs_input_grad[2] else None)
+
+
+MAXIMUM_BACKWARD = elementwise(
+    "maximum_backward", _maximum_backward, _maximum_backward_vjp, save=(0, 1, 2),
+    jvp=lambda ctx, tg, ta, tb: _jvp_sum(ctx, (tg,), lambda t: maximum_backward(t, *ctx.saved[1:])))
+
+
+def maximum_backward(grad: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    """The part of `grad` that flows to `a` through max(a, b) (half of it on ties)."""
+    return apply(MAXIMUM_BACKWARD, (grad, a, b))
+
+
+def _max_min_vjp(first, second):
+    def vjp(ctx, g):
+        a, b = ctx.saved
+        return (unbroadcast(ctx, maximum_backward(g, first(a, b), second(a, b)), 0)
+                if ctx.needs_input_grad[0] else None,
+                unbroadcast(ctx, maximum_backward(g, second(a, b), first(a, b)), 1)
+                if ctx.needs_input_grad[1] else None)
+
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved
+        return _jvp_sum(ctx, (ta, tb), lambda t: maximum_backward(t, first(a, b), second(a, b)),
+                        lambda t: maximum_backward(t, second(a, b), first(a, b)))
+    return vjp, jvp
+
+
+# minimum's gradient is maximum's with the operands swapped
+MAXIMUM = elementwise("maximum", _maximum, *_max_min_vjp(lambda a, b: a, lambda a, b: b), save=(0, 1))
+MINIMUM = elementwise("minimum", _minimum, *_max_min_vjp(lambda a, b: b, lambda a, b: a), save=(0, 1))
+
+
+def maximum(input, other) -> Tensor:
+    """Elementwise maximum (NaN propagates; ties split the gradient evenly)."""
+    a, b = binary_args(input, other)
+    return apply(MAXIMUM, (a, b))
+
+
+def minimum(input, other) -> Tensor:
+    """Elementwise minimum (NaN propagates; ties split the gradient evenly)."""
+    a, b = binary_args(input, other)
+    return apply(MINIMUM, (a, b))
 
 
 # ---------------------------------------------------------------- unary
 
 
-def unary(name, scalar, vjp, *, save=(0,), save_output=False, scalar_f32=None, jvp=None):
-    """Register a one-input elementwise op and return (op, public function)."""
-    op = elementwise(name, scalar, vjp, jvp, save=save, save_output=save_output,
-                     scalar_f32=scalar_f32)
+def unary(name, scalar, vjp, *, save=(0,), save_output=False, scalar_f32=None, jvp=None,
+          floating=True):
+    """Register a one-input elementwise op and return (op, public function).
+
+    For a one-input elementwise op the jvp is the vjp (multiplication by the
+    diagonal jacobian), so `jvp` defaults to `vjp`. `floating`: integer inputs
+    are converted to the default float dtype first (as PyTorch does for exp, sin...).
+    """
+    op = elementwise(name, scalar, vjp, jvp if jvp is not None else vjp, save=save,
+                     save_output=save_output, scalar_f32=scalar_f32)
 
     def fn(input: Tensor) -> Tensor:
+        _check_tensor(name, input)
+        if floating and input._data.dtype.kind != "f":
+            input = _floating(input)
         return apply(op, (input,))
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name}."
@@ -165,7 +341,7 @@ def _neg(x):
     return -x
 
 
-NEG, neg = unary("neg", _neg, lambda ctx, g: neg(g), save=())
+NEG, neg = unary("neg", _neg, lambda ctx, g: neg(g), save=(), floating=False)
 
 
 def _exp(x):
@@ -175,11 +351,89 @@ def _exp(x):
 EXP, exp = unary("exp", _exp, lambda ctx, g: mul(g, ctx.output), save=(), save_output=True)
 
 
+def _exp2(x):
+    return 2.0 ** x
+
+
+EXP2, exp2 = unary("exp2", _exp2, lambda ctx, g: mul(g, mul(ctx.output, math.log(2.0))), save=(),
+                   save_output=True)
+
+
+def _expm1(x):
+    return math.expm1(x)
+
+
+EXPM1, expm1 = unary("expm1", _expm1, lambda ctx, g: mul(g, add(ctx.output, 1.0)), save=(),
+                     save_output=True)
+
+
 def _log(x):
     return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
 LOG, log = unary("log", _log, lambda ctx, g: div(g, ctx.saved[0]))
+
+
+def _log2(x):
+    return math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+LOG2, log2 = unary("log2", _log2, lambda ctx, g: div(g, mul(ctx.saved[0], math.log(2.0))))
+
+
+def _log1p(x):
+    return math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
+
+
+LOG1P, log1p = unary("log1p", _log1p, lambda ctx, g: div(g, add(ctx.saved[0], 1.0)))
+
+
+def _sqrt(x):
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+SQRT, sqrt = unary("sqrt", _sqrt, lambda ctx, g: div(g, mul(ctx.output, 2.0)), save=(),
+                   save_output=True)
+
+
+def _rsqrt(x):
+    return 1.0 / math.sqrt(x) if x >= 0 else math.nan
+
+
+def _rsqrt_rule(ctx, g):
+    y = ctx.output
+    return mul(g, mul(mul(y, mul(y, y)), -0.5))
+
+
+RSQRT, rsqrt = unary("rsqrt", _rsqrt, _rsqrt_rule, save=(), save_output=True)
+
+
+def _square(x):
+    return x * x
+
+
+SQUARE, square = unary("square", _square, lambda ctx, g: mul(g, mul(ctx.saved[0], 2.0)),
+                       floating=False)
+
+
+_builtin_abs = abs  # the module's `abs` below is the tensor op
+
+
+def _abs(x):
+    return _builtin_abs(x)
+
+
+# abs'(0) = sign(0) = 0, PyTorch's subgradient choice
+ABS, abs = unary("abs", _abs, lambda ctx, g: mul(g, sign(ctx.saved[0])), floating=False)
+absolute = abs
+
+
+def _sign(x):
+    # NaN -> 0, as PyTorch
+    return 1 if x > 0 else (-1 if x < 0 else 0)
+
+
+SIGN, sign = unary("sign", _sign, lambda ctx, g: _zeros_grad(ctx, g, 0), save=(), floating=False)
 
 
 def _sin(x):
@@ -194,6 +448,81 @@ def _cos(x):
 
 
 COS, cos = unary("cos", _cos, lambda ctx, g: neg(mul(g, sin(ctx.saved[0]))))
+
+
+def _tan(x):
+    return math.tan(x)
+
+
+TAN, tan = unary("tan", _tan, lambda ctx, g: mul(g, add(square(ctx.output), 1.0)), save=(),
+                 save_output=True)
+
+
+def _asin(x):
+    return math.asin(x) if -1 <= x <= 1 else math.nan
+
+
+def _one_minus_sq(x):
+    return sub(1.0, square(x))
+
+
+ASIN, asin = unary("asin", _asin, lambda ctx, g: mul(g, rsqrt(_one_minus_sq(ctx.saved[0]))))
+
+
+def _acos(x):
+    return math.acos(x) if -1 <= x <= 1 else math.nan
+
+
+ACOS, acos = unary("acos", _acos, lambda ctx, g: neg(mul(g, rsqrt(_one_minus_sq(ctx.saved[0])))))
+
+
+def _atan(x):
+    return math.atan(x)
+
+
+ATAN, atan = unary("atan", _atan, lambda ctx, g: div(g, add(square(ctx.saved[0]), 1.0)))
+
+
+def _sinh(x):
+    return math.sinh(x)
+
+
+SINH, sinh = unary("sinh", _sinh, lambda ctx, g: mul(g, cosh(ctx.saved[0])))
+
+
+def _cosh(x):
+    return math.cosh(x)
+
+
+COSH, cosh = unary("cosh", _cosh, lambda ctx, g: mul(g, sinh(ctx.saved[0])))
+
+
+def _asinh(x):
+    return math.asinh(x)
+
+
+ASINH, asinh = unary("asinh", _asinh, lambda ctx, g: mul(g, rsqrt(add(square(ctx.saved[0]), 1.0))))
+
+
+def _acosh(x):
+    return math.acosh(x) if x >= 1 else math.nan
+
+
+ACOSH, acosh = unary("acosh", _acosh, lambda ctx, g: mul(g, rsqrt(sub(square(ctx.saved[0]), 1.0))))
+
+
+def _atanh(x):
+    if -1 < x < 1:
+        return math.atanh(x)
+    if x == 1:
+        return math.inf
+    return -math.inf if x == -1 else math.nan
+
+
+ATANH, atanh = unary("atanh", _atanh, lambda ctx, g: div(g, _one_minus_sq(ctx.saved[0])))
+
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
 def _tanh(x):
@@ -233,13 +562,417 @@ def _tanh_backward_vjp(ctx, gg):
     return gg_g, gg_y
 
 
-TANH_BACKWARD = elementwise("tanh_backward", _tanh_backward, _tanh_backward_vjp, save=(0, 1))
+TANH_BACKWARD = elementwise(
+    "tanh_backward", _tanh_backward, _tanh_backward_vjp, save=(0, 1),
+    jvp=lambda ctx, tg, ty: _jvp_sum(ctx, (tg, ty), lambda t: tanh_backward(t, ctx.saved[1]),
+                                     lambda t: mul(t, mul(ctx.saved[0], mul(ctx.saved[1], -2.0)))))
 
 
 def tanh_backward(grad: Tensor, output: Tensor) -> Tensor:
     """grad * (1 - output**2) in one fused pass (the derivative of tanh)."""
     a, b = binary_args(grad, output)
     return apply(TANH_BACKWARD, (a, b))
+
+
+# ---------------------------------------------------------------- activations
+
+
+def _sigmoid(x):
+    # exp of -|x| never overflows; one exp call and a select (not two branches) keeps the loop fast
+    e = math.exp(-math.fabs(x))
+    r = 1.0 / (1.0 + e)
+    return r if x >= 0 else e * r
+
+
+# callable from the scalar formulas of the fused softplus / logsigmoid backward ops
+_sigmoid_jit = numba.njit(cache=True)(_sigmoid)
+
+SIGMOID, sigmoid = unary("sigmoid", _sigmoid, lambda ctx, g: sigmoid_backward(g, ctx.output), save=(),
+                         save_output=True)
+
+
+def _sigmoid_backward(g, y):
+    return g * (y - y * y)
+
+
+def _sigmoid_backward_vjp(ctx, gg):
+    g, y = ctx.saved
+    gg_g = unbroadcast(ctx, sigmoid_backward(gg, y), 0) if ctx.needs_input_grad[0] else None
+    gg_y = (unbroadcast(ctx, mul(mul(gg, g), sub(1.0, mul(y, 2.0))), 1)
+            if ctx.needs_input_grad[1] else None)
+    return gg_g, gg_y
+
+
+SIGMOID_BACKWARD = elementwise(
+    "sigmoid_backward", _sigmoid_backward, _sigmoid_backward_vjp, save=(0, 1),
+    jvp=lambda ctx, tg, ty: _jvp_sum(
+        ctx, (tg, ty), lambda t: sigmoid_backward(t, ctx.saved[1]),
+        lambda t: mul(t, mul(ctx.saved[0], sub(1.0, mul(ctx.saved[1], 2.0))))))
+
+
+def sigmoid_backward(grad: Tensor, output: Tensor) -> Tensor:
+    """grad * output * (1 - output) in one fused pass (the derivative of sigmoid)."""
+    a, b = binary_args(grad, output)
+    return apply(SIGMOID_BACKWARD, (a, b))
+
+
+def _relu(x):
+    # NaN passes through, as in PyTorch
+    return 0 if x <= 0 else x
+
+
+RELU, relu = unary("relu", _relu, lambda ctx, g: threshold_backward(g, ctx.output), save=(),
+                   save_output=True, floating=False)
+
+
+def _threshold_backward(g, y):
+    return 0 if y <= 0 else g
+
+
+def _threshold_backward_vjp(ctx, gg):
+    # linear in g; the step mask in y has zero derivative
+    return (unbroadcast(ctx, threshold_backward(gg, ctx.saved[1]), 0) if ctx.needs_input_grad[0] else None,
+            _zeros_grad(ctx, gg, 1) if ctx.needs_input_grad[1] else None)
+
+
+THRESHOLD_BACKWARD = elementwise(
+    "threshold_backward", _threshold_backward, _threshold_backward_vjp, save=(1,),
+    jvp=lambda ctx, tg, ty: _jvp_sum(ctx, (tg,), lambda t: threshold_backward(t, ctx.saved[1])))
+
+
+def threshold_backward(grad: Tensor, output: Tensor) -> Tensor:
+    """grad where output > 0, else 0, in one pass (the derivative of relu)."""
+    a, b = binary_args(grad, output)
+    return apply(THRESHOLD_BACKWARD, (a, b))
+
+
+def _softplus(x, beta, threshold):
+    z = x * beta
+    if z > threshold:
+        return x
+    # log1p(exp(z)) without overflow
+    return (max(z, 0.0) + math.log1p(math.exp(-math.fabs(z)))) / beta
+
+
+SOFTPLUS = elementwise(
+    "softplus", _softplus, save=(0, 1, 2),
+    vjp=lambda ctx, g: (softplus_backward(g, *ctx.saved), None, None),
+    jvp=lambda ctx, t, tb, tt: softplus_backward(t, *ctx.saved))
+
+
+def _softplus_backward(g, x, beta, threshold):
+    z = x * beta
+    if z > threshold:
+        return g
+    return g * _sigmoid_jit(z)
+
+
+def _softplus_backward_vjp(ctx, gg):
+    g, x, beta, threshold = ctx.saved
+    gg_g = (unbroadcast(ctx, softplus_backward(gg, x, beta, threshold), 0)
+            if ctx.needs_input_grad[0] else None)
+    gg_x = (unbroadcast(ctx, mul(gg, _softplus_second(g, x, beta, threshold)), 1)
+            if ctx.needs_input_grad[1] else None)
+    return gg_g, gg_x, None, None
+
+
+def _softplus_second(g, x, beta, threshold):
+    """g * d/dx sigmoid(beta x) below the threshold, 0 above."""
+    z = mul(x, beta)
+    d = sigmoid_backward(mul(g, beta), sigmoid(z))
+    return where(gt(z, threshold), 0.0, d)
+
+
+SOFTPLUS_BACKWARD = elementwise(
+    "softplus_backward", _softplus_backward, _softplus_backward_vjp, save=(0, 1, 2, 3),
+    jvp=lambda ctx, tg, tx, tb, tt: _jvp_sum(
+        ctx, (tg, tx), lambda t: softplus_backward(t, *ctx.saved[1:]),
+        lambda t: mul(t, _softplus_second(*ctx.saved))))
+
+
+def softplus_backward(grad: Tensor, input: Tensor, beta: Tensor, threshold: Tensor) -> Tensor:
+    """grad * sigmoid(beta * input) (grad above the threshold), in one pass."""
+    return apply(SOFTPLUS_BACKWARD, (grad, input, beta, threshold))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold."""
+    _check_tensor("softplus", input)
+    x = _floating(input)
+    b = Tensor._make(np.asarray(beta, dtype=x.dtype), device=x.device)
+    t = Tensor._make(np.asarray(threshold, dtype=x.dtype), device=x.device)
+    return apply(SOFTPLUS, (x, b, t))
+
+
+def _logsigmoid(x):
+    # min(x, 0) - log1p(exp(-|x|)): no overflow on either side
+    return min(x, 0.0) - math.log1p(math.exp(-math.fabs(x)))
+
+
+LOGSIGMOID = elementwise(
+    "log_sigmoid", _logsigmoid, save=(0,),
+    vjp=lambda ctx, g: log_sigmoid_backward(g, ctx.saved[0]),
+    jvp=lambda ctx, t: log_sigmoid_backward(t, ctx.saved[0]))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), computed stably."""
+    _check_tensor("logsigmoid", input)
+    return apply(LOGSIGMOID, (_floating(input),))
+
+
+def _log_sigmoid_backward(g, x):
+    return g * _sigmoid_jit(-x)
+
+
+def _log_sigmoid_second(g, x):
+    """g * d/dx sigmoid(-x)."""
+    return neg(sigmoid_backward(g, sigmoid(x)))
+
+
+def _log_sigmoid_backward_vjp(ctx, gg):
+    g, x = ctx.saved
+    gg_g = unbroadcast(ctx, log_sigmoid_backward(gg, x), 0) if ctx.needs_input_grad[0] else None
+    gg_x = unbroadcast(ctx, _log_sigmoid_second(mul(gg, g), x), 1) if ctx.needs_input_grad[1] else None
+    return gg_g, gg_x
+
+
+LOG_SIGMOID_BACKWARD = elementwise(
+    "log_sigmoid_backward", _log_sigmoid_backward, _log_sigmoid_backward_vjp, save=(0, 1),
+    jvp=lambda ctx, tg, tx: _jvp_sum(ctx, (tg, tx), lambda t: log_sigmoid_backward(t, ctx.saved[1]),
+                                     lambda t: _log_sigmoid_second(mul(t, ctx.saved[0]), ctx.saved[1])))
+
+
+def log_sigmoid_backward(grad: Tensor, input: Tensor) -> Tensor:
+    """grad * sigmoid(-input) in one pass (the derivative of logsigmoid)."""
+    a, b = binary_args(grad, input)
+    return apply(LOG_SIGMOID_BACKWARD, (a, b))
+
+
+# ---------------------------------------------------------------- special functions
+
+
+def _erf(x):
+    return math.erf(x)
+
+
+ERF, erf = unary("erf", _erf,
+                 lambda ctx, g: mul(g, mul(exp(neg(square(ctx.saved[0]))), 2.0 / math.sqrt(math.pi))))
+
+
+def _erfc(x):
+    return math.erfc(x)
+
+
+ERFC, erfc = unary("erfc", _erfc,
+                   lambda ctx, g: mul(g, mul(exp(neg(square(ctx.saved[0]))), -2.0 / math.sqrt(math.pi))))
+
+
+def _lgamma(x):
+    return math.lgamma(x)
+
+
+LGAMMA, lgamma = unary("lgamma", _lgamma, lambda ctx, g: mul(g, digamma(ctx.saved[0])))
+
+# Bernoulli-number terms of the Euler-Maclaurin tail of the Hurwitz zeta (Cephes)
+_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+           -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+           1.8152105401943546773e17, -7.1661652561756670113e18)
+_MACHEP = 1.11022302462515654042e-16
+
+
+@numba.njit(cache=True)
+def _zeta(s, q):
+    """Hurwitz zeta sum_k (k + q)**-s for s > 1 (Cephes' algorithm, float64)."""
+    if s == 1.0:
+        return math.inf
+    if s < 1.0:
+        return math.nan
+    if q <= 0.0:
+        if q == math.floor(q):
+            return math.inf
+        if s != math.floor(s):
+            return math.nan
+    if q > 1e8:
+        return (1.0 / (s - 1.0) + 1.0 / (2.0 * q)) * q ** (1.0 - s)
+    total = q ** -s
+    a = q
+    b = 0.0
+    i = 0
+    while i < 9 or a <= 9.0:
+        i += 1
+        a += 1.0
+        b = a ** -s
+        total += b
+        if math.fabs(b / total) < _MACHEP:
+            return total
+    w = a
+    total += b * w / (s - 1.0)
+    total -= 0.5 * b
+    fact = 1.0
+    k = 0.0
+    for j in range(12):
+        fact *= s + k
+        b /= w
+        t = fact * b / _ZETA_A[j]
+        total += t
+        if math.fabs(t / total) < _MACHEP:
+            return total
+        k += 1.0
+        fact *= s + k
+        b /= w
+        k += 1.0
+    return total
+
+
+@numba.njit(cache=True)
+def _digamma64(x):
+    """psi(x) in float64: reflection for x < 0, recurrence up to 10, asymptotic series."""
+    if x == 0.0:
+        return -math.copysign(math.inf, x)
+    result = 0.0
+    if x < 0.0:
+        if x == math.floor(x):
+            return math.nan
+        # psi(x) = psi(1 - x) - pi / tan(pi x); tan has period 1, so use the fractional part
+        result = -math.pi / math.tan(math.pi * (x - math.floor(x)))
+        x = 1.0 - x
+    while x < 10.0:
+        result -= 1.0 / x
+        x += 1.0
+    y = 1.0 / (x * x)
+    tail = y * (1.0 / 12 - y * (1.0 / 120 - y * (1.0 / 252 - y * (1.0 / 240 - y * (
+        1.0 / 132 - y * (691.0 / 32760))))))
+    return result + math.log(x) - 0.5 / x - tail
+
+
+def _digamma(x):
+    return _digamma64(float(x))
+
+
+DIGAMMA, digamma = unary("digamma", _digamma, lambda ctx, g: mul(g, polygamma(1, ctx.saved[0])))
+
+
+def _polygamma(n, x):
+    k = int(n)
+    if k == 0:
+        return _digamma64(float(x))
+    # psi^(k)(x) = (-1)^(k+1) k! zeta(k + 1, x)
+    sgn = 1.0 if k % 2 == 1 else -1.0
+    return sgn * math.gamma(k + 1.0) * _zeta(k + 1.0, float(x))
+
+
+def _polygamma_vjp(ctx, g):
+    n, x = ctx.saved
+    return None, mul(g, polygamma(int(n.item()) + 1, x))
+
+
+POLYGAMMA = elementwise("polygamma", _polygamma, _polygamma_vjp, save=(0, 1),
+                        jvp=lambda ctx, tn, tx: _polygamma_vjp(ctx, tx)[1])
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """The n-th derivative of digamma at `input` (n >= 0)."""
+    if isinstance(n, Tensor) and not isinstance(input, Tensor):
+        # bound as a method, x.polygamma(n) arrives as polygamma(x, n)
+        n, input = input, n
+    _check_tensor("polygamma", input)
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    x = _floating(input)
+    return apply(POLYGAMMA, (Tensor._make(np.asarray(n, dtype=x.dtype), device=x.device), x))
+
+
+# ---------------------------------------------------------------- clamp
+
+
+def _clamp(x, lo, hi):
+    # min(max(x, lo), hi) with NaN in x propagating; lo > hi gives hi (PyTorch)
+    y = lo if x < lo else x
+    return hi if y > hi else y
+
+
+def _clamp_backward(g, x, lo, hi):
+    # bounds are inclusive: the gradient passes where lo <= x <= hi
+    return g if (x >= lo and x <= hi) else 0.0
+
+
+def _clamp_lo_mask(x, lo, hi):
+    return where(lt(x, lo), lt(lo, hi), False)
+
+
+def _clamp_hi_mask(x, lo, hi):
+    return where(gt(x, hi), True, lt(hi, lo))
+
+
+def _clamp_vjp(ctx, g):
+    x, lo, hi = ctx.saved
+    need = ctx.needs_input_grad
+    return (unbroadcast(ctx, clamp_backward(g, x, lo, hi), 0) if need[0] else None,
+            unbroadcast(ctx, where(_clamp_lo_mask(x, lo, hi), g, 0.0), 1) if need[1] else None,
+            unbroadcast(ctx, where(_clamp_hi_mask(x, lo, hi), g, 0.0), 2) if need[2] else None)
+
+
+def _clamp_jvp(ctx, tx, tlo, thi):
+    x, lo, hi = ctx.saved
+    return _jvp_sum(ctx, (tx, tlo, thi), lambda t: clamp_backward(t, x, lo, hi),
+                    lambda t: where(_clamp_lo_mask(x, lo, hi), t, 0.0),
+                    lambda t: where(_clamp_hi_mask(x, lo, hi), t, 0.0))
+
+
+CLAMP = elementwise("clamp", _clamp, _clamp_vjp, _clamp_jvp, save=(0, 1, 2))
+
+
+def _clamp_backward_vjp(ctx, gg):
+    g, x, lo, hi = ctx.saved
+    return ((unbroadcast(ctx, clamp_backward(gg, x, lo, hi), 0) if ctx.needs_input_grad[0] else None,)
+            + tuple(_zeros_grad(ctx, gg, i) if ctx.needs_input_grad[i] else None for i in (1, 2, 3)))
+
+
+CLAMP_BACKWARD = elementwise(
+    "clamp_backward", _clamp_backward, _clamp_backward_vjp, save=(0, 1, 2, 3),
+    jvp=lambda ctx, tg, tx, tlo, thi: _jvp_sum(ctx, (tg,), lambda t: clamp_backward(t, *ctx.saved[1:])))
+
+
+def clamp_backward(grad: Tensor, input: Tensor, min: Tensor, max: Tensor) -> Tensor:
+    """grad where min <= input <= max, else 0, in one pass (the derivative of clamp)."""
+    return apply(CLAMP_BACKWARD, (grad, input, min, max))
+
+
+def _bound(b, x: Tensor, default: float):
+    """A clamp bound; None becomes `default` (+-inf, or the integer dtype's range)."""
+    if b is not None:
+        return b
+    if x._data.dtype.kind == "f":
+        return default
+    info = np.iinfo(x.dtype)
+    return int(info.max if default > 0 else info.min)
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:
+    """Elements of `input` limited to [min, max] (numbers or broadcasting tensors)."""
+    _check_tensor("clamp", input)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    x, lo = binary_args(input, _bound(min, input, -math.inf))
+    x, hi = binary_args(x, _bound(max, x, math.inf))
+    if lo.dtype != x.dtype:
+        lo = to_dtype(lo, x.dtype)
+    check_broadcast(check_broadcast(x.shape, lo.shape), hi.shape)
+    return apply(CLAMP, (x, lo, hi))
+
+
+def clamp_min(input: Tensor, min) -> Tensor:
+    """clamp(input, min=min)."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    """clamp(input, max=max)."""
+    return clamp(input, max=max)
+
+
+clip = clamp
 
 
 # ---------------------------------------------------------------- comparisons (not differentiable)
@@ -303,7 +1036,16 @@ def _where_vjp(ctx, g):
     return None, ga, gb
 
 
-WHERE = primitive("where", _where_cpu, _where_vjp, save=(0,))
+def _where_jvp(ctx, tc, ta, tb):
+    cond = ctx.saved[0]
+    if ta is None and tb is None:
+        return None
+    ta = _align(ctx, ta, 1) if ta is not None else 0.0
+    tb = _align(ctx, tb, 2) if tb is not None else 0.0
+    return where(cond, ta, tb)
+
+
+WHERE = primitive("where", _where_cpu, _where_vjp, _where_jvp, save=(0,))
 
 
 def where(condition, input, other) -> Tensor:
@@ -350,8 +1092,8 @@ def _trunc(x):
     return math.trunc(x)
 
 
-FLOOR = elementwise("floor", _floor, lambda ctx, g: mul(g, 0.0))
-TRUNC = elementwise("trunc", _trunc, lambda ctx, g: mul(g, 0.0))
+FLOOR = elementwise("floor", _floor, lambda ctx, g: mul(g, 0.0), _zero_jvp)
+TRUNC = elementwise("trunc", _trunc, lambda ctx, g: mul(g, 0.0), _zero_jvp)
 
 
 def floor(x: Tensor) -> Tensor:

@@ -1,20 +1,35 @@
-"""Reductions: sum, mean (more in later blocks). dim/keepdim as in PyTorch."""
+"""Reductions: sum, mean, var, std, prod, amax/amin, max/min, argmax/argmin,
+logsumexp, softmax, log_softmax, cumsum, norm. dim/keepdim as in PyTorch.
+
+Forward passes are Numba row kernels (numgrad/kernels/cpu.py) on a view of
+the input whose rows hold the reduced dims. Most reductions have derivative
+d out / d x = W(x) elementwise; their rules come from `_linear_rules(W)`:
+vjp = broadcast(g) * W, jvp = sum(t * W) over the reduced dims.
+"""
 from __future__ import annotations
 
 import builtins
+import math
+from collections import namedtuple
 
 import numpy as np
 
+from numgrad import _dtype
 from numgrad._tensor import Tensor, apply
 from numgrad.kernels import cpu as K
-from numgrad.oplib._util import batch_ndim, normalize_dims
+from numgrad.oplib._util import batch_ndim, normalize_dim, normalize_dims
 from numgrad.ops.registry import primitive
 
-__all__ = ["sum", "mean"]
+__all__ = ["sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
+           "logsumexp", "softmax", "log_softmax", "cumsum", "norm"]
 # functions that are also Tensor methods
-METHODS = ("sum", "mean")
+METHODS = ("sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
+           "logsumexp", "softmax", "log_softmax", "cumsum", "norm")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ()
+
+_max_result = namedtuple("max", ["values", "indices"])
+_min_result = namedtuple("min", ["values", "indices"])
 
 
 def rows_view(x: np.ndarray, dims: tuple) -> tuple[np.ndarray, tuple]:
@@ -44,24 +59,65 @@ def expand_reduced(ctx, g: Tensor) -> Tensor:
     return expand(g, g.shape[:b] + in_shape)
 
 
-def _sum_cpu(op, x, dims, keepdim):
-    if not dims:
-        return x.copy()
-    if x.dtype.kind != "f":
-        return np.sum(x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "biu" else None)
-    x2, out_shape = rows_view(x, dims)
-    out = K.sum_rows(x2, np.empty(x2.shape[0], dtype=x.dtype))
-    return out.reshape(keepdim_shape(x.shape, dims) if keepdim else out_shape)
-
-
-SUM = primitive("sum", _sum_cpu, vjp=lambda ctx, g: expand_reduced(ctx, g),
-                jvp=lambda ctx, t: sum(t, _tangent_dims(ctx, t), ctx.params["keepdim"]))
+def _kd(ctx, y: Tensor) -> Tensor:
+    """The op's output `y` with its reduced dims kept (size 1), to broadcast against the input."""
+    from numgrad.oplib.shape import reshape
+    if ctx.params["keepdim"]:
+        return y
+    return reshape(y, keepdim_shape(ctx.in_shapes[0], ctx.params["dims"]))
 
 
 def _tangent_dims(ctx, t):
     """Reduction dims shifted past a tangent's leading batch dims."""
     b = t.ndim - len(ctx.in_shapes[0])
     return tuple(d + b for d in ctx.params["dims"])
+
+
+def _linear_rules(weight):
+    """vjp and jvp of a reduction of input 0 whose elementwise derivative is
+    `weight(ctx, dtype)` (a tensor of the input's shape, written with numgrad ops)."""
+    from numgrad.oplib.pointwise import mul
+
+    def vjp(ctx, g):
+        gx = mul(expand_reduced(ctx, g), weight(ctx, g.dtype))
+        n = len(ctx.in_shapes)
+        return gx if n == 1 else (gx,) + (None,) * (n - 1)
+
+    def jvp(ctx, t, *rest):
+        if t is None:
+            return None
+        return sum(mul(t, weight(ctx, t.dtype)), _tangent_dims(ctx, t), ctx.params["keepdim"])
+    return vjp, jvp
+
+
+def _reduce(x: np.ndarray, dims, keepdim, kernel, *args) -> np.ndarray:
+    x2, out_shape = rows_view(x, dims)
+    out = kernel(x2, *args, np.empty(x2.shape[0], dtype=x.dtype))
+    return out.reshape(keepdim_shape(x.shape, dims) if keepdim else out_shape)
+
+
+def _numel(shape, dims) -> int:
+    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+
+
+def _torch_name(dt) -> str:
+    return {"int64": "Long", "int32": "Int", "bool": "Bool", "float32": "Float",
+            "float64": "Double"}.get(str(dt), str(dt))
+
+
+# ---------------------------------------------------------------- sum, mean
+
+
+def _sum_cpu(op, x, dims, keepdim):
+    if not dims:
+        return x.copy()
+    if x.dtype.kind != "f":
+        return np.sum(x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+    return _reduce(x, dims, keepdim, K.sum_rows)
+
+
+SUM = primitive("sum", _sum_cpu, vjp=lambda ctx, g: expand_reduced(ctx, g),
+                jvp=lambda ctx, t: sum(t, _tangent_dims(ctx, t), ctx.params["keepdim"]))
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -73,14 +129,14 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 
 
 def _mean_cpu(op, x, dims, keepdim):
-    n = builtins.max(1, int(np.prod([x.shape[d] for d in dims], dtype=np.int64)))
+    n = builtins.max(1, _numel(x.shape, dims))
     s = _sum_cpu(op, x, dims, keepdim)
     return (s / x.dtype.type(n)).astype(x.dtype) if n else s
 
 
 def _mean_vjp(ctx, g):
     from numgrad.oplib.pointwise import div
-    n = int(np.prod([ctx.in_shapes[0][d] for d in ctx.params["dims"]], dtype=np.int64))
+    n = _numel(ctx.in_shapes[0], ctx.params["dims"])
     return div(expand_reduced(ctx, g), float(builtins.max(n, 1)))
 
 
@@ -100,5 +156,450 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     return apply(MEAN, (input,), {"dims": dims, "keepdim": keepdim})
 
 
-def _torch_name(dt) -> str:
-    return {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(str(dt), str(dt))
+# ---------------------------------------------------------------- var, std
+
+
+def _var_cpu(op, x, dims, keepdim, correction):
+    return _reduce(x, dims, keepdim, K.var_rows, correction)
+
+
+def _std_cpu(op, x, dims, keepdim, correction):
+    return np.sqrt(_var_cpu(op, x, dims, keepdim, correction))
+
+
+def _centered(ctx):
+    """(x - mean(x)) over the reduced dims, and the divisor N - correction."""
+    from numgrad.oplib.pointwise import sub
+    x = ctx.saved[0]
+    dims = ctx.params["dims"]
+    dof = _numel(ctx.in_shapes[0], dims) - ctx.params["correction"]
+    return sub(x, mean(x, dims, keepdim=True)), builtins.max(dof, 0)
+
+
+def _var_weight(ctx, dtype):
+    from numgrad.oplib.pointwise import mul
+    c, dof = _centered(ctx)
+    return mul(c, 2.0 / dof if dof else math.inf)
+
+
+def _std_weight(ctx, dtype):
+    from numgrad.oplib.pointwise import div, mul
+    c, dof = _centered(ctx)
+    return div(c, mul(_kd(ctx, ctx.output), float(dof)))
+
+
+VAR = primitive("var", _var_cpu, *_linear_rules(_var_weight), save=(0,))
+STD = primitive("std", _std_cpu, *_linear_rules(_std_weight), save=(0,), save_output=True)
+
+
+def _var_args(name, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # var(x, unbiased) legacy overload
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise RuntimeError(f"{name}: Cannot pass both correction and unbiased arguments")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    if input.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return {"dims": normalize_dims(dim, input.ndim), "keepdim": keepdim,
+            "correction": int(correction) if float(correction).is_integer() else float(correction)}
+
+
+def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction=None) -> Tensor:
+    """Variance over `dim` with Bessel's correction by default (`correction=1`)."""
+    return apply(VAR, (input,), _var_args("var", input, dim, unbiased, keepdim, correction))
+
+
+def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction=None) -> Tensor:
+    """Standard deviation over `dim` (unbiased by default, `correction=1`)."""
+    return apply(STD, (input,), _var_args("std", input, dim, unbiased, keepdim, correction))
+
+
+# ---------------------------------------------------------------- prod
+
+
+def _prod_cpu(op, x, dims, keepdim):
+    if x.dtype.kind != "f":
+        return np.prod(x, axis=dims, keepdims=keepdim, dtype=np.int64)
+    return _reduce(x, dims, keepdim, K.prod_rows)
+
+
+def _prod_weight(ctx, dtype):
+    """d prod / d x_i = product of the other elements; out / x_i when x has no zeros."""
+    from numgrad.oplib.pointwise import div, where
+    from numgrad.oplib.shape import permute, reshape
+    x = ctx.saved[0]
+    if not (x._data == 0).any():
+        return div(_kd(ctx, ctx.output), x)
+    # with zeros: prod over rows of an (n, n) matrix whose diagonal is replaced by ones
+    dims = ctx.params["dims"]
+    shape = ctx.in_shapes[0]
+    keep = [d for d in range(len(shape)) if d not in dims]
+    perm = tuple(keep) + dims
+    lead = tuple(shape[d] for d in keep)
+    n = _numel(shape, dims)
+    xr = reshape(permute(x, perm), lead + (1, n))
+    eye = Tensor._make(np.eye(n, dtype=bool))
+    others = prod(where(eye, 1.0, xr), -1)
+    return permute(reshape(others, tuple(shape[d] for d in perm)), tuple(np.argsort(perm)))
+
+
+PROD = primitive("prod", _prod_cpu, *_linear_rules(_prod_weight), save=(0,), save_output=True)
+
+
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over `dim` (all elements if None); exact gradients with zeros."""
+    if dtype is not None:
+        input = input.type(dtype)
+    dims = normalize_dims(dim, input.ndim)
+    return apply(PROD, (input,), {"dims": dims, "keepdim": keepdim})
+
+
+# ---------------------------------------------------------------- amax, amin, max, min
+
+
+def _check_nonempty(name, x, dims):
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    if not dims and x.numel() == 0:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+            "the reduction dim with the 'dim' argument.")
+
+
+def _extreme_cpu(kind):
+    def impl(op, x, dims, keepdim):
+        x2, out_shape = rows_view(x, dims)
+        kernel = K.argmax_rows if kind == "max" else K.argmin_rows
+        idx = kernel(x2, np.empty(x2.shape[0], dtype=np.int64))
+        out = x2[np.arange(x2.shape[0]), idx]
+        return out.reshape(keepdim_shape(x.shape, dims) if keepdim else out_shape)
+    return impl
+
+
+def _ties_weight(ctx, dtype):
+    """Gradient shared evenly among the elements equal to the extreme value (PyTorch)."""
+    x = ctx.saved[0]._data
+    out = ctx.output._data
+    dims = ctx.params["dims"]
+    if not ctx.params["keepdim"]:
+        out = out.reshape(keepdim_shape(x.shape, dims))
+    mask = (x == out).astype(dtype)
+    count = np.maximum(mask.sum(axis=dims, keepdims=True), 1)
+    return Tensor._make(mask / count)
+
+
+def _extreme_op(name, kind, node_name=""):
+    return primitive(name, _extreme_cpu(kind), *_linear_rules(_ties_weight), save=(0,),
+                     save_output=True, node_name=node_name)
+
+
+AMAX = _extreme_op("amax", "max")
+AMIN = _extreme_op("amin", "min")
+# max()/min() without dim: PyTorch's MaxBackward1 also spreads the gradient over ties
+MAX = _extreme_op("max", "max", "MaxBackward1")
+MIN = _extreme_op("min", "min", "MinBackward1")
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Maximum over `dim` (all dims if empty); the gradient is shared among ties."""
+    dims = normalize_dims(dim if dim != () else None, input.ndim)
+    _check_nonempty("amax", input, dims)
+    return apply(AMAX, (input,), {"dims": dims, "keepdim": keepdim})
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Minimum over `dim` (all dims if empty); the gradient is shared among ties."""
+    dims = normalize_dims(dim if dim != () else None, input.ndim)
+    _check_nonempty("amin", input, dims)
+    return apply(AMIN, (input,), {"dims": dims, "keepdim": keepdim})
+
+
+def _take_cpu(op, x, idx, dims, keepdim):
+    if not dims:
+        return x.copy()
+    out = np.take_along_axis(x, idx, axis=dims[0])
+    return out if keepdim else out.reshape(idx.shape[:dims[0]] + idx.shape[dims[0] + 1:])
+
+
+def _onehot_weight(ctx, dtype):
+    """1 at the selected index along the reduced dim, 0 elsewhere."""
+    shape = ctx.in_shapes[0]
+    if not shape:
+        return Tensor._make(np.ones((), dtype=dtype))
+    d = ctx.params["dims"][0]
+    ar = np.arange(shape[d]).reshape((-1,) + (1,) * (len(shape) - d - 1))
+    return Tensor._make((ar == ctx.saved[1]._data).astype(dtype))
+
+
+# max(dim)/min(dim): inputs (x, indices); the gradient goes to the returned index
+MAX_DIM = primitive("max_dim", _take_cpu, *_linear_rules(_onehot_weight), save=(1,),
+                    node_name="MaxBackward0")
+MIN_DIM = primitive("min_dim", _take_cpu, *_linear_rules(_onehot_weight), save=(1,),
+                    node_name="MinBackward0")
+
+
+def _extreme_dim(kind, input, dim, keepdim):
+    dims = (normalize_dim(dim, input.ndim),) if input.ndim else ()
+    _check_nonempty(kind, input, dims)
+    idx = _argext(kind, input._data, dims, True)
+    values = apply(MAX_DIM if kind == "max" else MIN_DIM, (input, Tensor._make(idx)),
+                   {"dims": dims, "keepdim": keepdim})
+    if not keepdim:
+        idx = idx.reshape(values.shape)
+    result = _max_result if kind == "max" else _min_result
+    return result(values, Tensor._make(idx))
+
+
+def _extreme(kind, input, dim, keepdim, op):
+    if isinstance(dim, Tensor):
+        from numgrad.oplib import pointwise
+        return getattr(pointwise, "maximum" if kind == "max" else "minimum")(input, dim)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{kind}() received an invalid combination of arguments: keepdim "
+                            "requires dim")
+        dims = tuple(range(input.ndim))
+        _check_nonempty(kind, input, ())
+        return apply(op, (input,), {"dims": dims, "keepdim": False})
+    return _extreme_dim(kind, input, dim, keepdim)
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False):
+    """max(input) -> the largest value; max(input, dim, keepdim=False) ->
+    (values, indices); max(input, other) -> elementwise maximum."""
+    return _extreme("max", input, dim, keepdim, MAX)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False):
+    """min(input) -> the smallest value; min(input, dim, keepdim=False) ->
+    (values, indices); min(input, other) -> elementwise minimum."""
+    return _extreme("min", input, dim, keepdim, MIN)
+
+
+# ---------------------------------------------------------------- argmax, argmin (not differentiable)
+
+
+def _argext(kind, x, dims, keepdim):
+    x2, out_shape = rows_view(x, dims)
+    kernel = K.argmax_rows if kind == "max" else K.argmin_rows
+    if x.dtype == np.bool_:
+        x2 = x2.astype(np.uint8)
+    idx = kernel(x2, np.empty(x2.shape[0], dtype=np.int64))
+    return idx.reshape(keepdim_shape(x.shape, dims) if keepdim else out_shape)
+
+
+def _arg_cpu(kind):
+    def impl(op, x, dim, keepdim):
+        if dim is None:
+            idx = _argext(kind, x.reshape(-1), (0,), False)
+            return idx.reshape((1,) * x.ndim) if keepdim else idx
+        return _argext(kind, x, (dim,) if x.ndim else (), keepdim)
+    return impl
+
+
+ARGMAX = primitive("argmax", _arg_cpu("max"), differentiable=False)
+ARGMIN = primitive("argmin", _arg_cpu("min"), differentiable=False)
+
+
+def _arg(op, input, dim, keepdim):
+    if dim is not None:
+        dim = normalize_dim(dim, input.ndim)
+    if input.numel() == 0:
+        raise RuntimeError(f"{op.name}(): Expected reduction dim to be specified for "
+                           "input.numel() == 0.")
+    return apply(op, (input,), {"dim": dim, "keepdim": keepdim})
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest value (in the flattened input if `dim` is None); int64."""
+    return _arg(ARGMAX, input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest value (in the flattened input if `dim` is None); int64."""
+    return _arg(ARGMIN, input, dim, keepdim)
+
+
+# ---------------------------------------------------------------- logsumexp
+
+
+def _logsumexp_cpu(op, x, dims, keepdim):
+    if _numel(x.shape, dims) == 0:
+        shape = keepdim_shape(x.shape, dims) if keepdim else rows_view(x, dims)[1]
+        return np.full(shape, -np.inf, dtype=x.dtype)
+    return _reduce(x, dims, keepdim, K.logsumexp_rows)
+
+
+def _logsumexp_weight(ctx, dtype):
+    from numgrad.oplib.pointwise import exp, sub
+    return exp(sub(ctx.saved[0], _kd(ctx, ctx.output)))
+
+
+LOGSUMEXP = primitive("logsumexp", _logsumexp_cpu, *_linear_rules(_logsumexp_weight), save=(0,),
+                      save_output=True)
+
+
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(input))) over `dim`, computed stably in one fused pass."""
+    if input.dtype.kind != "f":
+        input = input.type(_dtype.get_default_dtype())
+    dims = normalize_dims(dim, input.ndim)
+    return apply(LOGSUMEXP, (input,), {"dims": dims, "keepdim": keepdim})
+
+
+# ---------------------------------------------------------------- softmax, log_softmax, cumsum
+
+
+def _along_dim(x: np.ndarray, dim: int, kernel, out_dtype=None) -> np.ndarray:
+    """Apply a row kernel (rows -> rows of the same length) along axis `dim`."""
+    if x.ndim == 0:
+        return _along_dim(x.reshape(1), 0, kernel, out_dtype).reshape(())
+    xt = np.moveaxis(x, dim, -1)
+    x2 = np.ascontiguousarray(xt).reshape(-1, x.shape[dim])
+    out = kernel(x2, np.empty(x2.shape, dtype=out_dtype or x.dtype))
+    return np.ascontiguousarray(np.moveaxis(out.reshape(xt.shape), -1, dim))
+
+
+def _neg_dim(ctx) -> int:
+    """The op's dim counted from the end (valid with leading batch dims)."""
+    return ctx.params["dim"] - builtins.max(len(ctx.in_shapes[0]), 1)
+
+
+def _softmax_rule(ctx, g):
+    """y * (g - sum(g * y)) along dim; the same formula maps tangents."""
+    from numgrad.oplib.pointwise import mul, sub
+    if g is None:
+        return None
+    y = ctx.output
+    gy = mul(g, y)
+    return sub(gy, mul(y, sum(gy, _neg_dim(ctx) if y.ndim else None, keepdim=True)))
+
+
+def _log_softmax_vjp(ctx, g):
+    from numgrad.oplib.pointwise import exp, mul, sub
+    if not ctx.in_shapes[0]:
+        return mul(g, 0.0)
+    return sub(g, mul(exp(ctx.output), sum(g, _neg_dim(ctx), keepdim=True)))
+
+
+def _log_softmax_jvp(ctx, t):
+    from numgrad.oplib.pointwise import exp, mul, sub
+    if not ctx.in_shapes[0]:
+        return mul(t, 0.0)
+    return sub(t, sum(mul(exp(ctx.output), t), _neg_dim(ctx), keepdim=True))
+
+
+SOFTMAX = primitive("softmax", lambda op, x, dim: _along_dim(x, dim, K.softmax_rows),
+                    _softmax_rule, _softmax_rule, save_output=True)
+LOG_SOFTMAX = primitive("log_softmax", lambda op, x, dim: _along_dim(x, dim, K.log_softmax_rows),
+                        _log_softmax_vjp, _log_softmax_jvp, save_output=True)
+
+
+def _softmax_args(name, input, dim, dtype):
+    if dim is None:
+        raise TypeError(f"{name}() missing 1 required positional argument: 'dim'")
+    if dtype is not None:
+        input = input.type(dtype)
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                           f"'{_torch_name(input.dtype)}'")
+    return input, {"dim": normalize_dim(dim, input.ndim)}
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """exp(input) / sum(exp(input)) along `dim` (one fused, stable pass)."""
+    input, params = _softmax_args("softmax", input, dim, dtype)
+    return apply(SOFTMAX, (input,), params)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """input - logsumexp(input) along `dim` (one fused, stable pass)."""
+    input, params = _softmax_args("log_softmax", input, dim, dtype)
+    return apply(LOG_SOFTMAX, (input,), params)
+
+
+def _cumsum_cpu(op, x, dim):
+    if x.dtype.kind != "f":
+        return np.cumsum(x, axis=dim if x.ndim else None, dtype=np.int64).reshape(x.shape)
+    return _along_dim(x, dim, K.cumsum_rows)
+
+
+def _cumsum_vjp(ctx, g):
+    """Reversed cumulative sum: sum(g) - cumsum(g) + g."""
+    from numgrad.oplib.pointwise import add, sub
+    if not ctx.in_shapes[0]:
+        return g
+    d = _neg_dim(ctx)
+    return add(sub(sum(g, d, keepdim=True), cumsum(g, d)), g)
+
+
+CUMSUM = primitive("cumsum", _cumsum_cpu, _cumsum_vjp,
+                   jvp=lambda ctx, t: cumsum(t, _neg_dim(ctx)) if ctx.in_shapes[0] else t)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative sum along `dim`."""
+    if dtype is not None:
+        input = input.type(dtype)
+    return apply(CUMSUM, (input,), {"dim": normalize_dim(dim, input.ndim)})
+
+
+# ---------------------------------------------------------------- vector norms
+
+
+def _vector_norm_cpu(op, x, dims, keepdim, ord):
+    return _reduce(x, dims, keepdim, K.norm_rows, float(ord))
+
+
+def _vector_norm_weight(ctx, dtype):
+    from numgrad.oplib.pointwise import div, eq, mul, pow, where
+    x = ctx.saved[0]
+    p = ctx.params["ord"]
+    if p == 0:
+        return Tensor._make(np.zeros(x.shape, dtype=dtype))
+    sign = np.sign(x._data)
+    if p == 1:
+        return Tensor._make(sign)
+    out = _kd(ctx, ctx.output)
+    if math.isinf(p):
+        mask = (np.abs(x._data) == out._data).astype(dtype)
+        return Tensor._make(sign * mask / np.maximum(mask.sum(axis=ctx.params["dims"], keepdims=True), 1))
+    safe = where(eq(out, 0), 1.0, out)  # a zero norm has zero gradient (PyTorch)
+    if p == 2:
+        return div(x, safe)
+    absx = mul(x, Tensor._make(sign))
+    return div(mul(Tensor._make(sign), pow(absx, p - 1.0)), pow(safe, p - 1.0))
+
+
+VECTOR_NORM = primitive("linalg_vector_norm", _vector_norm_cpu, *_linear_rules(_vector_norm_weight),
+                        save=(0,), save_output=True)
+
+
+def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The vector `ord`-norm over `dim` (all elements if None): sum(|x|**ord)**(1/ord);
+    ord=inf / -inf give max / min |x|, ord=0 counts non-zeros."""
+    if dtype is not None:
+        x = x.type(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_torch_name(x.dtype)}")
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    dims = normalize_dims(dim, x.ndim)
+    if ord < 0 and x.numel() == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    return apply(VECTOR_NORM, (x,), {"dims": dims, "keepdim": keepdim, "ord": float(ord)})
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """The `p`-norm of `input` over `dim` (all elements if None); p='fro' is the 2-norm."""
+    if p == "fro":
+        p = 2
+    elif isinstance(p, str):
+        raise RuntimeError(f"norm: p={p!r} is not supported (use 'fro' or a number)")
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
