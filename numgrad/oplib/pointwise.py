@@ -141,7 +141,7 @@ def _mul(a, b):
 
 
 MUL = elementwise(
-    "mul", _mul, save=(0, 1),
+    "mul", _mul, save=((0, 1), (1, 0)),
     vjp=lambda ctx, g: (
         unbroadcast(ctx, mul(g, ctx.saved[1]), 0) if ctx.needs_input_grad[0] else None,
         unbroadcast(ctx, mul(g, ctx.saved[0]), 1) if ctx.needs_input_grad[1] else None),
@@ -167,7 +167,7 @@ def _div_vjp(ctx, g):
 
 
 DIV = elementwise(
-    "div", _div, save=(0, 1), vjp=_div_vjp,
+    "div", _div, save=((0, 1), 1), vjp=_div_vjp,
     jvp=lambda ctx, ta, tb: _jvp_sum(
         ctx, (ta, tb), lambda t: div(t, ctx.saved[1]),
         lambda t: neg(div(mul(t, ctx.saved[0]), mul(ctx.saved[1], ctx.saved[1])))))
@@ -440,7 +440,34 @@ def _sin(x):
     return math.sin(x)
 
 
-SIN, sin = unary("sin", _sin, lambda ctx, g: mul(g, cos(ctx.saved[0])))
+SIN, sin = unary("sin", _sin, lambda ctx, g: sin_backward(g, ctx.saved[0]),
+                 jvp=lambda ctx, t: mul(t, cos(ctx.saved[0])))
+
+
+def _sin_backward(g, x):
+    return g * math.cos(x)
+
+
+def _sin_backward_vjp(ctx, gg):
+    g, x = ctx.saved
+    gg_g = unbroadcast(ctx, sin_backward(gg, x), 0) if ctx.needs_input_grad[0] else None
+    gg_x = unbroadcast(ctx, neg(mul(mul(gg, g), sin(x))), 1) if ctx.needs_input_grad[1] else None
+    return gg_g, gg_x
+
+
+# g * cos(x) in one kernel: sin's backward is then a single op (small-tensor chains are
+# dominated by per-op overhead)
+SIN_BACKWARD = elementwise(
+    "sin_backward", _sin_backward, _sin_backward_vjp, save=(0, 1),
+    jvp=lambda ctx, tg, tx: _jvp_sum(
+        ctx, (tg, tx), lambda t: sin_backward(t, ctx.saved[1]),
+        lambda t: neg(mul(t, mul(ctx.saved[0], sin(ctx.saved[1]))))))
+
+
+def sin_backward(grad: Tensor, input: Tensor) -> Tensor:
+    """grad * cos(input) in one fused pass (the derivative of sin)."""
+    a, b = binary_args(grad, input)
+    return apply(SIN_BACKWARD, (a, b))
 
 
 def _cos(x):

@@ -40,8 +40,8 @@ def rows_view(x: np.ndarray, dims: tuple) -> tuple[np.ndarray, tuple]:
     if dims != tuple(range(x.ndim - len(dims), x.ndim)):
         x = x.transpose(keep + list(dims))
     inner = int(np.prod([x.shape[i] for i in range(len(keep), x.ndim)], dtype=np.int64))
-    x2 = np.ascontiguousarray(x).reshape(-1, inner) if x.size else x.reshape(-1, inner)
-    return x2, out_shape
+    outer = int(np.prod(out_shape, dtype=np.int64))
+    return np.ascontiguousarray(x).reshape(outer, inner), out_shape
 
 
 def keepdim_shape(shape: tuple, dims: tuple) -> tuple:

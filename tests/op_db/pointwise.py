@@ -191,3 +191,7 @@ OPS = [
     _cmp("eq", np.equal), _cmp("ne", np.not_equal), _cmp("lt", np.less), _cmp("le", np.less_equal),
     _cmp("gt", np.greater), _cmp("ge", np.greater_equal),
 ]
+
+OPS.append(OpInfo("sin_backward", lambda g, x: P.sin_backward(g, x),
+                  lambda g, x: g * np.cos(x), lambda rng, dt: (rng.standard_normal(5).astype(dt),
+                                                              rng.standard_normal(5).astype(dt))))
