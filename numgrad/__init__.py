@@ -20,8 +20,8 @@ from numgrad.oplib.pointwise import *  # noqa: F401,F403
 from numgrad.oplib.reduction import *  # noqa: F401,F403
 from numgrad.oplib.shape import *  # noqa: F401,F403
 from numgrad import _methods  # noqa: F401,E402  (binds Tensor methods and operators)
-from numgrad import autograd, cuda, linalg  # noqa: E402
-from numgrad.creation import (arange, empty, eye, full, full_like, linspace, manual_seed, ones,  # noqa: E402
+from numgrad import autograd, cuda, linalg, nn, optim  # noqa: E402
+from numgrad.creation import (DoubleTensor, FloatTensor, LongTensor, arange, empty, eye, full, full_like, linspace, manual_seed, ones,  # noqa: E402
                               ones_like, rand, rand_like, randn, randn_like, zeros, zeros_like)
 
 bool = bool_

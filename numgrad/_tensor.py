@@ -471,7 +471,14 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     impl = op.impls.get(dev)
     if impl is None:
         raise NotImplementedError(f"op {op.name!r} has no kernel for device {dev!r}")
-    out = impl(op, *arrays, **params) if params else impl(op, *arrays)
+    if _profiler is not None:
+        _profiler.begin(op.name)
+        try:
+            out = impl(op, *arrays, **params) if params else impl(op, *arrays)
+        finally:
+            _profiler.end()
+    else:
+        out = impl(op, *arrays, **params) if params else impl(op, *arrays)
     res = _new(out, dev)
     if record and op.differentiable and getattr(_grad_state, "enabled", True):
         res._requires_grad = True
@@ -501,6 +508,8 @@ _object_new = object.__new__
 
 # forward-mode AD installs a callback here (numgrad.autograd.forward_ad)
 _fw_hook = None
+# the active numgrad.autograd.profiler.profile, if any
+_profiler = None
 
 
 def _record(op: Op, inputs, params, out: Tensor):

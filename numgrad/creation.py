@@ -115,3 +115,18 @@ def linspace(start, end, steps: int, *, dtype=None, requires_grad: bool = False,
 def eye(n: int, m: int | None = None, *, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """Identity matrix."""
     return _new(np.eye(n, m, dtype=_dt(dtype)), requires_grad, device)
+
+
+def FloatTensor(data) -> Tensor:
+    """Legacy constructor: a float32 tensor from `data`."""
+    return Tensor._make(np.array(data, dtype=np.float32))
+
+
+def DoubleTensor(data) -> Tensor:
+    """Legacy constructor: a float64 tensor from `data`."""
+    return Tensor._make(np.array(data, dtype=np.float64))
+
+
+def LongTensor(data) -> Tensor:
+    """Legacy constructor: an int64 tensor from `data`."""
+    return Tensor._make(np.array(data, dtype=np.int64))

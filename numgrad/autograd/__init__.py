@@ -140,4 +140,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 
 from numgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from numgrad.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402
-from numgrad.autograd import functional  # noqa: E402
+from numgrad.autograd import functional, profiler  # noqa: E402

@@ -25,7 +25,12 @@ def elementwise(scalar_fn, nin: int, dtype: np.dtype, out_dtype: np.dtype | None
     o = _NUMBA_TYPE[np.dtype(out_dtype if out_dtype is not None else dtype)]
     sig = f"{o}({', '.join([t] * nin)})"
     # .ufunc is the raw numpy ufunc: about 3x cheaper to call than the DUFunc.
-    return numba.vectorize([sig], cache=True)(scalar_fn).ufunc
+    try:
+        return numba.vectorize([sig], cache=True)(scalar_fn).ufunc
+    except RuntimeError as e:  # defined in a REPL/notebook: no source file to key a disk cache on
+        if "locator" not in str(e):
+            raise
+        return numba.vectorize([sig])(scalar_fn).ufunc
 
 
 # Row reductions on a C-contiguous 2-D array (outer, inner), reducing `inner`.

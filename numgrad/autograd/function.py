@@ -1,0 +1,427 @@
+"""Custom differentiable operations: `Function` (PyTorch's `torch.autograd.Function`).
+
+A subclass supplies static `forward` and `backward` (and optionally `jvp` and
+`setup_context`); `MyFn.apply(*args)` runs `forward` without recording and
+attaches one graph node to the outputs. That node is also the `ctx` object
+the methods receive: an instance of `<MyFn>Backward`, a `Node` subclass made
+once per Function class, whose `op.vjp` calls the user's `backward`.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import numpy as np
+
+from numgrad import _tensor
+from numgrad.autograd import grad_mode
+from numgrad.autograd.graph import _FREED_MSG, Node
+
+
+class _FunctionOp:
+    """The registry-entry-like object a Function's node points to (`node.op`)."""
+
+    __slots__ = ("name", "vjp", "jvp")
+
+    def __init__(self, name, vjp, jvp=None):
+        self.name, self.vjp, self.jvp = name, vjp, jvp
+
+
+def _init_node(node, op, next_functions, in_shapes) -> None:
+    """Fill the fields the engine reads on every node."""
+    node.op = op
+    node.next_functions = next_functions
+    node.in_shapes = in_shapes
+    node.out_shape = None
+    node.params = None
+    node._saved = ()
+    node._versions = ()
+    node._out_data = None
+    node._freed = False
+    node._pre_hooks = node._hooks = node._tensor_hooks = node._retain = None
+    node._anomaly = None
+    node.metadata = {}
+    hook = _tensor._anomaly_hook
+    if hook is not None:
+        hook(node)
+
+
+class FunctionCtx:
+    """What `ctx` offers inside `forward` / `setup_context` / `backward` / `jvp`.
+
+    Mixed into every `<Name>Backward` node class, so `ctx` is the node
+    (`output.grad_fn`) and any attribute set on it is kept for backward.
+    """
+
+    # Plain class attributes shadowing Node's read-only `saved` / `output`
+    # properties, so users may store their own `ctx.saved` / `ctx.output`.
+    saved = None
+    output = None
+
+    def save_for_backward(self, *tensors) -> None:
+        """Save tensors (inputs, outputs or intermediates; None allowed) for `backward`."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, _tensor.Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__}")
+        self._to_save = tensors
+
+    def save_for_forward(self, *tensors) -> None:
+        """Save tensors for `jvp` (read there through `ctx.saved_tensors`)."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, _tensor.Tensor):
+                raise TypeError(
+                    f"save_for_forward expects all arguments to be tensors or None, but argument "
+                    f"{i} is of type {type(t).__name__}")
+        self._saved_for_forward = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to `save_for_backward`, checked against in-place changes."""
+        fw = self.__dict__.get("_in_jvp")
+        if fw is not None:
+            return fw
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        return tuple(_unpack(self, entry) for entry in self._saved)
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """These outputs will not require grad; backward still gets a (zero) grad slot for them."""
+        self._non_differentiable = self.__dict__.get("_non_differentiable", ()) + outputs
+
+    def mark_dirty(self, *tensors) -> None:
+        """These inputs were modified in place by `forward` (they must also be returned)."""
+        self._dirty = self.__dict__.get("_dirty", ()) + tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """True (default): grads of outputs that got none reach backward as zeros; False: as None."""
+        self._materialize = bool(value)
+
+    def apply(self, *grads):
+        """Call the Function's backward on `grads` (as PyTorch's `grad_fn.apply`)."""
+        return _backward_fn(self._forward_cls)(self, *grads)
+
+
+def _unpack(node, entry):
+    """A saved tensor back from its record, after the version check."""
+    if entry is None:
+        return None
+    kind, t, version = entry[0], entry[1], entry[2]
+    if kind == "o":  # an output of this node: (data, version counter) only, no reference cycle
+        data, counter, nr = t
+        if counter[0] != version:
+            _raise_modified(_tensor.Tensor._make(data), node, nr, counter[0], version)
+        out = _tensor.Tensor._make(data, True, node, counter)
+        out._output_nr = nr
+        return out
+    if t._version[0] != version:
+        fn = t.grad_fn
+        _raise_modified(t, fn, t._output_nr, t._version[0], version)
+    return t
+
+
+def _raise_modified(t, fn, nr, got, expected):
+    where = f", which is output {nr} of {fn.name()}," if fn is not None else ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{t._type_str()}]{where} is at version {got}; expected version {expected} "
+        "instead. Hint: enable anomaly detection to find the operation that failed to compute "
+        "its gradient, with numgrad.autograd.set_detect_anomaly(True).")
+
+
+class Function:
+    """Base class of custom differentiable operations (as `torch.autograd.Function`).
+
+    Subclasses define static `forward(ctx, *args)` (or `forward(*args)` plus
+    `setup_context(ctx, inputs, output)`), `backward(ctx, *grad_outputs)`
+    returning one gradient (or None) per forward argument, and optionally
+    `jvp(ctx, *tangents)` for forward mode. Use them through `apply`.
+    """
+
+    _backward_cls: type
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__name__ + "Backward"
+        node_cls = type(name, (FunctionCtx, Node), {"_forward_cls": cls})
+        node_cls.op = _FunctionOp(cls.__name__, _vjp, _jvp)
+        cls._backward_cls = node_cls
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs) -> Any:
+        """Compute the outputs (runs under no_grad)."""
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output: Any) -> None:
+        """Optional: fill `ctx` from the inputs and output; then forward takes no ctx."""
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs) -> Any:
+        """Gradients with respect to each forward argument, given the output gradients."""
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs) -> Any:
+        """Output tangents given one tangent (or None) per forward argument."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run the Function on `args` and record it in the graph when an input requires grad."""
+        Tensor = _tensor.Tensor
+        new_style = cls.setup_context is not Function.setup_context
+        if new_style:
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args, kwargs = bound.args, bound.kwargs
+        is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        recording = grad_mode.is_grad_enabled() and any(
+            a._requires_grad for a, t in zip(args, is_tensor) if t)
+        ctx = cls._backward_cls()
+        ctx.needs_input_grad = tuple(t and recording and a._requires_grad
+                                     for a, t in zip(args, is_tensor))
+        tensor_args = [a for a, t in zip(args, is_tensor) if t]
+        # edges first: a dirty input's grad_fn is about to be replaced by this node
+        _init_node(ctx, ctx.op, tuple(_tensor._edge(a) for a in tensor_args),
+                   tuple(a._data.shape for a in tensor_args))
+        ctx._is_tensor = is_tensor
+        ctx._in_dtypes = tuple(a._data.dtype for a in tensor_args)
+        with grad_mode.no_grad(), _forward_ad_disabled():
+            if new_style:
+                raw = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, raw)
+            else:
+                raw = cls.forward(ctx, *args, **kwargs)
+        outputs = _wrap_outputs(ctx, args, raw, recording)
+        _save(ctx, outputs)
+        _forward_ad(cls, ctx, args, is_tensor, outputs)
+        return outputs if isinstance(raw, tuple) else outputs[0]
+
+
+def _backward_fn(cls):
+    backward, vjp = cls.backward, cls.vjp
+    if backward is not Function.backward and vjp is not Function.vjp and backward is not vjp:
+        raise RuntimeError(
+            "Implementing both 'backward' and 'vjp' for a custom Function is not allowed. You "
+            "should only implement one of them.")
+    return vjp if vjp is not Function.vjp else backward
+
+
+def _wrap_outputs(ctx, args, raw, recording) -> tuple:
+    """Give the outputs their history (grad_fn = ctx) and record their metadata."""
+    Tensor = _tensor.Tensor
+    raw = raw if isinstance(raw, tuple) else (raw,)
+    inputs = {id(a) for a in args if isinstance(a, Tensor)}
+    dirty = {id(t) for t in ctx.__dict__.get("_dirty", ())}
+    non_diff = {id(t) for t in ctx.__dict__.get("_non_differentiable", ())}
+    returned = {id(o) for o in raw}
+    if not dirty <= returned:
+        raise RuntimeError(
+            "Some elements marked as dirty during the forward method were not returned as "
+            "output. The inputs that are modified inplace must all be outputs of the Function.")
+    outputs, meta, seen = [], [], set()
+    for i, o in enumerate(raw):
+        if not isinstance(o, Tensor):
+            outputs.append(o)
+            meta.append(None)
+            continue
+        differentiable = id(o) not in non_diff and o._data.dtype.kind == "f"
+        if id(o) in dirty:
+            if recording and o._requires_grad and o.grad_fn is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad has been used in an in-place operation.")
+            if not differentiable:
+                o._requires_grad, o.grad_fn = False, None
+        elif id(o) in inputs or id(o) in seen or o._requires_grad:
+            # an input returned as is (or a tensor with its own history): a fresh alias
+            # sharing data and version counter carries this node's history instead
+            o = _tensor.Tensor._make(o._data, False, None, o._version, o._device)
+        seen.add(id(o))
+        if recording and differentiable:
+            o._requires_grad = True
+            o.grad_fn = ctx
+            o._output_nr = i
+        outputs.append(o)
+        meta.append((o._data.shape, o._data.dtype))
+    ctx.n_outputs = len(raw)
+    ctx._out_meta = meta
+    ctx.out_shape = meta[0][0] if meta and meta[0] is not None else None
+    return tuple(outputs)
+
+
+def _save(ctx, outputs) -> None:
+    """Turn the tensors given to save_for_backward into version-checked records."""
+    to_save = ctx.__dict__.pop("_to_save", ())
+    records = []
+    for t in to_save:
+        if t is None:
+            records.append(None)
+        elif t.grad_fn is ctx:  # own output: keep data and counter, not the tensor (no cycle)
+            records.append(("o", (t._data, t._version, t._output_nr), t._version[0]))
+        else:
+            records.append(("t", t, t._version[0]))
+    ctx._saved = records
+
+
+# ----- reverse mode --------------------------------------------------------
+
+def _vjp(ctx, *grads):
+    """The node's vjp rule: call the user's backward (once per sample for batched grads)."""
+    meta = ctx._out_meta
+    b, lead = 0, ()
+    for g, m in zip(grads, meta):
+        if g is not None and m is not None:
+            b = g._data.ndim - len(m[0])
+            lead = g._data.shape[:b]
+            break
+    if ctx.__dict__.get("_materialize", True):
+        grads = tuple(_zeros(lead + m[0], m[1]) if g is None and m is not None else g
+                      for g, m in zip(grads, meta))
+    if b == 0:
+        return _call_backward(ctx, grads)
+    return _looped_backward(ctx, grads, b, lead)
+
+
+def _looped_backward(ctx, grads, b, lead):
+    """Batched cotangents: run backward per sample and stack the results (as PyTorch)."""
+    from numgrad.oplib.shape import reshape, stack
+    n = int(np.prod(lead))
+    flat = [reshape(g, (n,) + g._data.shape[b:]) if g is not None else None for g in grads]
+    per_sample = [_call_backward(ctx, [g[s] if g is not None else None for g in flat])
+                  for s in range(n)]
+    out = []
+    for k, shape in enumerate(ctx.in_shapes):
+        col = [r[k] for r in per_sample]
+        if all(g is None for g in col):
+            out.append(None)
+            continue
+        dt = ctx._in_dtypes[k]
+        col = [g if g is not None else _zeros(shape, dt) for g in col]
+        out.append(reshape(stack(col), lead + shape))
+    return tuple(out)
+
+
+def _zeros(shape, dtype):
+    return _tensor.Tensor._make(np.zeros(shape, dtype=dtype))
+
+
+def _call_backward(ctx, grads) -> tuple:
+    """Call backward and check its result: one grad per forward argument, None for
+    non-tensors; return the grads of the tensor arguments (one per graph edge)."""
+    Tensor = _tensor.Tensor
+    result = _backward_fn(ctx._forward_cls)(ctx, *grads)
+    if not isinstance(result, tuple):
+        result = (result,)
+    is_tensor = ctx._is_tensor
+    n = len(is_tensor)
+    if len(result) > n and all(g is None for g in result[n:]):
+        result = result[:n]
+    if len(result) != n:
+        raise RuntimeError(
+            f"function {ctx.name()} returned an incorrect number of gradients (expected {n}, "
+            f"got {len(result)})")
+    out = []
+    k = 0
+    for i, g in enumerate(result):
+        if not is_tensor[i]:
+            if g is not None:
+                raise RuntimeError(
+                    f"function {ctx.name()} returned a gradient different than None at position "
+                    f"{i + 1}, but the corresponding forward input was not a Variable")
+            continue
+        if g is not None:
+            if not isinstance(g, Tensor):
+                raise TypeError(
+                    f"function {ctx.name()} returned a gradient of type {type(g).__name__} at "
+                    f"position {i + 1}; expected a Tensor or None")
+            if not ctx.needs_input_grad[i]:
+                g = None
+            else:
+                g = _fit(g, ctx.in_shapes[k], ctx._in_dtypes[k])
+        out.append(g)
+        k += 1
+    return tuple(out)
+
+
+def _fit(g, shape, dtype):
+    """Sum a broadcast gradient back to its input's shape and give it the input's dtype
+    (as PyTorch's validate_outputs); an incompatible shape is left for the engine to report."""
+    if g._data.shape != shape:
+        try:
+            compatible = np.broadcast_shapes(g._data.shape, shape) == g._data.shape
+        except ValueError:
+            compatible = False
+        if compatible:
+            from numgrad.oplib._util import sum_to
+            g = sum_to(g, shape)
+    if g._data.dtype != dtype:
+        g = g.type(dtype)
+    return g
+
+
+# ----- once_differentiable --------------------------------------------------
+
+_ONCE_MSG = ("trying to differentiate twice a function that was marked with "
+             "@once_differentiable")
+
+
+def _delayed_error(ctx, *grads):
+    raise RuntimeError(_ONCE_MSG)
+
+
+_DELAYED_ERROR_OP = _FunctionOp("DelayedError", _delayed_error)
+_DelayedError = type("DelayedError", (Node,), {})  # with a __dict__: n_outputs varies per node
+
+
+def once_differentiable(fn):
+    """Decorate `backward`: it runs under no_grad, and differentiating its result
+    (double backward) raises an error instead of silently giving wrong results."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            outputs = fn(ctx, *args)
+        if not grad_mode.is_grad_enabled():
+            return outputs
+        Tensor = _tensor.Tensor
+        grad_args = [a for a in args if isinstance(a, Tensor) and a._requires_grad]
+        # Unlike PyTorch, an input that needs grad also counts (create_graph=True with plain
+        # cotangents): the true second derivative depends on it, so refuse rather than drop it.
+        if not grad_args and not any(ctx.needs_input_grad):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        node = _DelayedError()
+        edges = tuple(_tensor._edge(a) for a in grad_args) + tuple(
+            e for e in ctx.next_functions if e[0] is not None)
+        _init_node(node, _DELAYED_ERROR_OP, edges, (None,) * len(edges))
+        node.n_outputs = len(outs)
+        wrapped = []
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor):
+                o = Tensor._make(o._data, True, node, o._version, o._device)
+                o._output_nr = i
+            wrapped.append(o)
+        return wrapped[0] if single else tuple(wrapped)
+
+    return wrapper
+
+
+import contextlib  # TEMP
+def _forward_ad_disabled():
+    return contextlib.nullcontext()
+def _forward_ad(*a):
+    pass
+def _jvp(*a):
+    pass
