@@ -1,0 +1,1 @@
+"""asv benchmarks of numgrad (see ../asv.conf.json for how to run them)."""

@@ -1,0 +1,271 @@
+"""numgrad.autograd.functional next to torch.autograd.functional (and JAX where installed).
+
+    python benchmarks/compare_functional.py             # full run (a few minutes)
+    python benchmarks/compare_functional.py --quick     # fewer and shorter repeats
+    python benchmarks/compare_functional.py --profile   # also cProfile numgrad where ng/torch > 1
+    python benchmarks/compare_functional.py --models mlp_256,rosenbrock_200 --tasks jacobian,hessian
+
+The models (benchmarks/models.py) are PyTorch's functional_autograd_benchmark
+ppl_simple_reg and ppl_robust_reg, an MLP 256 -> 256 (two tanh layers) and a
+200-dimensional Rosenbrock function, the same code on each library. Tasks are
+those of PyTorch's benchmark: vjp, jvp, vhp, hvp, jacobian, hessian, called
+the way it calls them (inputs as a tuple, v drawn like torch.rand_like).
+
+numgrad's jacobian / hessian run with its default vectorize=True (one batched
+backward pass); the torch column is torch's faster of vectorize=False (its
+default) and vectorize=True, named in the last column, except for the
+Rosenbrock hessian, which is compared with torch's vectorized hessian. The
+"row-by-row" rows run both libraries with vectorize=False (one backward pass
+per row). JAX, where installed, runs the matching jax transform under
+`jax.jit` (vjp, jvp, vjp of grad, jvp of grad, jacrev, hessian): a compiled
+bound, not an eager peer.
+
+Before timing, every numgrad result is checked against torch's. Everything
+runs in one process on one thread (torch.set_num_threads(1); BLAS, OpenMP,
+Numba and XLA thread counts through the environment before numpy loads).
+Each timing is the median of several repeats after warm-up (which compiles
+numgrad's Numba kernels).
+"""
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+# Run against the working tree this script lives in.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numgrad as ng  # noqa: E402
+
+import models as M  # noqa: E402
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:
+    torch = None
+
+try:
+    import jax
+    jax.config.update("jax_platforms", "cpu")
+except ImportError:
+    jax = None
+
+# the headline task of each model, also run row by row
+ROW_BY_ROW = {"mlp_256": "jacobian", "rosenbrock_200": "hessian"}
+# (model, task) compared with torch's vectorized variant only
+TORCH_VECTORIZED_ONLY = {("rosenbrock_200", "hessian")}
+
+
+# ------------------------------------------------------------------ timing
+
+def bench(fn: Callable[[], Any], repeat: int, min_time: float) -> float:
+    """Median seconds per call of `fn` over `repeat` rounds of >= `min_time` each."""
+    for _ in range(2):
+        fn()
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time:
+            break
+        number = max(number * 2, int(number * min_time / max(dt, 1e-9) * 1.2))
+    times = [dt / number]
+    for _ in range(repeat - 1):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return statistics.median(times)
+
+
+def fmt_ms(t: float | None) -> str:
+    return "-" if t is None else f"{t * 1e3:.3g}"
+
+
+# ------------------------------------------------------------------ results
+
+def _leaves(res) -> list[np.ndarray]:
+    if isinstance(res, (tuple, list)):
+        return [a for r in res for a in _leaves(r)]
+    return [np.asarray(res.detach().numpy())]
+
+
+def check_same(res_ng, res_torch, what: str) -> str | None:
+    """None when numgrad's result matches torch's (float32 tolerance), else a message."""
+    a, b = _leaves(res_ng), _leaves(res_torch)
+    if len(a) != len(b) or any(x.shape != y.shape for x, y in zip(a, b)):
+        return f"{what}: result structure differs from torch's"
+    for x, y in zip(a, b):
+        err = np.max(np.abs(x - y) / (1.0 + np.abs(y)), initial=0.0)
+        if not err <= 1e-3:
+            return f"{what}: differs from torch (max rel. error {err:.2e})"
+    return None
+
+
+# ------------------------------------------------------------------ JAX
+
+def jax_task(model: M.Model, B: M.Backend, task: str) -> Callable[[], Any]:
+    """The jitted jax transform matching `task` on `model`."""
+    f, inputs = model.forward, model.inputs
+    argnums = tuple(range(len(inputs)))
+    v = M.task_vectors(model, B, task)
+    if task == "vjp":
+        g = jax.jit(lambda *x: jax.vjp(f, *x)[1](v))
+    elif task == "jvp":
+        g = jax.jit(lambda *x: jax.jvp(f, x, v))
+    elif task == "vhp":
+        g = jax.jit(lambda *x: jax.vjp(jax.grad(f, argnums), *x)[1](v))
+    elif task == "hvp":
+        g = jax.jit(lambda *x: jax.jvp(jax.grad(f, argnums), x, v))
+    elif task == "jacobian":
+        g = jax.jit(jax.jacrev(f, argnums))
+    else:
+        g = jax.jit(jax.hessian(f, argnums))
+    return lambda: jax.block_until_ready(g(*inputs))
+
+
+# ------------------------------------------------------------------ rows
+
+@dataclass
+class Row:
+    model: str
+    task: str
+    numgrad: Callable[[], Any]
+    torch: dict[str, Callable[[], Any]] = field(default_factory=dict)  # variant -> callable
+    jax: Callable[[], Any] | None = None
+
+
+def build_rows(model_names, task_names, backends) -> list[Row]:
+    rows = []
+    for name in model_names:
+        built = {b.name: M.MODELS[name](b) for b in backends}
+        mn, mt = built["numgrad"], built.get("torch")
+        for task in mn.tasks:
+            if task not in task_names:
+                continue
+            nb = backends[0]
+            matrix = task in ("jacobian", "hessian")
+            row = Row(name, task, M.functional_task(mn, nb, task))
+            if mt is not None:
+                tb = backends[1]
+                variants = ((True,) if (name, task) in TORCH_VECTORIZED_ONLY
+                            else (False, True) if matrix else (None,))
+                for vec in variants:
+                    label = "" if vec is None else f"vectorize={vec}"
+                    row.torch[label] = M.functional_task(mt, tb, task, vectorize=bool(vec))
+            if "jax" in built:
+                row.jax = jax_task(built["jax"], backends[-1], task)
+            rows.append(row)
+            if ROW_BY_ROW.get(name) == task:
+                slow = Row(name, f"{task} row-by-row",
+                           M.functional_task(mn, nb, task, vectorize=False))
+                if mt is not None:
+                    slow.torch["vectorize=False"] = M.functional_task(
+                        mt, backends[1], task, vectorize=False)
+                rows.append(slow)
+    return rows
+
+
+def profile(fn: Callable[[], Any], seconds: float, top: int) -> None:
+    """cProfile `fn` for about `seconds` and print its heaviest functions by own time."""
+    n, t0 = 0, time.perf_counter()
+    prof = cProfile.Profile()
+    prof.enable()
+    while time.perf_counter() - t0 < seconds or n < 3:
+        fn()
+        n += 1
+    prof.disable()
+    print(f"  {n} calls profiled; top {top} by own time:")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(top)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
+    ap.add_argument("--profile", action="store_true",
+                    help="cProfile numgrad on each row where it is slower than torch")
+    ap.add_argument("--models", default=",".join(M.MODELS),
+                    help="comma-separated models (default: all)")
+    ap.add_argument("--tasks", default=",".join(M.SCALAR_TASKS),
+                    help="comma-separated tasks (default: all)")
+    args = ap.parse_args(argv)
+    repeat, min_time = (3, 0.05) if args.quick else (7, 0.2)
+    model_names = [m for m in args.models.split(",") if m]
+    unknown = set(model_names) - set(M.MODELS)
+    if unknown:
+        ap.error(f"unknown models {sorted(unknown)}; choose from {list(M.MODELS)}")
+    task_names = set(args.tasks.split(","))
+
+    backends = [M.numgrad_backend()]
+    if torch is not None:
+        backends.append(M.torch_backend())
+    if jax is not None:
+        backends.append(M.jax_backend())
+    import numba
+    versions = [f"numgrad {ng.__version__}", f"numpy {np.__version__}", f"numba {numba.__version__}",
+                f"torch {torch.__version__}" if torch is not None else "torch: not installed",
+                f"jax {jax.__version__}" if jax is not None else "jax: not installed"]
+    print(", ".join(versions) + f"; 1 thread; median of {repeat}; times in ms")
+
+    rows = build_rows(model_names, task_names, backends)
+    cols = ["numgrad"] + (["torch", "ng/torch"] if torch is not None else []) \
+        + (["jax.jit", "ng/jax"] if jax is not None else [])
+    header = f"{'model':<16}{'task':<22}" + "".join(f"{c:>10}" for c in cols) \
+        + ("  torch variant" if torch is not None else "")
+    print(header)
+    print("-" * len(header), flush=True)
+    problems, slower = [], []
+    for row in rows:
+        what = f"{row.model} {row.task}"
+        res_ng = row.numgrad()
+        t_ng = bench(row.numgrad, repeat, min_time)
+        cells, variant = [fmt_ms(t_ng)], ""
+        if row.torch:
+            timed = {}
+            for label, fn in row.torch.items():
+                msg = check_same(res_ng, fn(), f"{what} (torch {label or 'default'})")
+                if msg:
+                    problems.append(msg)
+                timed[label] = bench(fn, repeat, min_time)
+            variant = min(timed, key=timed.get)
+            t_torch = timed[variant]
+            cells += [fmt_ms(t_torch), f"{t_ng / t_torch:.2f}"]
+            if t_ng > t_torch:
+                slower.append(row)
+        elif torch is not None:
+            cells += ["-", "-"]
+        if jax is not None:
+            if row.jax is not None and "row-by-row" not in row.task:
+                t_jax = bench(row.jax, repeat, min_time)
+                cells += [fmt_ms(t_jax), f"{t_ng / t_jax:.2f}"]
+            else:
+                cells += ["-", "-"]
+        print(f"{row.model:<16}{row.task:<22}" + "".join(f"{c:>10}" for c in cells)
+              + (f"  {variant}" if variant else ""), flush=True)
+    for msg in problems:
+        print("MISMATCH:", msg)
+    if args.profile:
+        for row in (slower if torch is not None else rows):
+            print(f"\n=== cProfile, numgrad, {row.model} {row.task}")
+            profile(row.numgrad, 1.0 if args.quick else 3.0, 15)
+
+
+if __name__ == "__main__":
+    main()
