@@ -413,3 +413,20 @@ def test_detect_anomaly_names_the_op_and_forward_stack():
             z.backward()
     assert "test_detect_anomaly_names_the_op_and_forward_stack" in str(e.value)
     assert not autograd.anomaly_mode.is_anomaly_enabled()
+
+
+def test_roots_from_one_node_visit_it_once():
+    class TwoOutputs(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            return ga * 2 + gb * 3
+
+    x = leaf(4)
+    a, b = TwoOutputs.apply(x)
+    assert a.grad_fn is b.grad_fn
+    gx, = autograd.grad((a, b), x, (ng.ones(4, dtype=ng.float64),) * 2)
+    np.testing.assert_allclose(gx.numpy(), np.full(4, 5.0))

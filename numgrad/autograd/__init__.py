@@ -10,7 +10,7 @@ from numgrad.autograd.graph import Node
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "Node", "gradcheck", "gradgradcheck", "detect_anomaly",
-           "set_detect_anomaly"]
+           "set_detect_anomaly", "Function", "once_differentiable"]
 
 
 def _tuple(x):
@@ -141,3 +141,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 from numgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from numgrad.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402
 from numgrad.autograd import functional, profiler  # noqa: E402
+from numgrad.autograd.function import Function, once_differentiable  # noqa: E402

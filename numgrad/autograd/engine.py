@@ -28,7 +28,7 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     # 1. dependency counts over the reachable graph (iterative DFS)
     deps: dict = {}
     order = []
-    stack = [n for n, _ in roots if n is not None]
+    stack = list(dict.fromkeys(n for n, _ in roots if n is not None))  # one visit per node
     seen = set(stack)
     while stack:
         n = stack.pop()

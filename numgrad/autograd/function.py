@@ -15,17 +15,17 @@ from typing import Any
 import numpy as np
 
 from numgrad import _tensor
-from numgrad.autograd import grad_mode
+from numgrad.autograd import forward_ad, grad_mode
 from numgrad.autograd.graph import _FREED_MSG, Node
 
 
 class _FunctionOp:
     """The registry-entry-like object a Function's node points to (`node.op`)."""
 
-    __slots__ = ("name", "vjp", "jvp")
+    __slots__ = ("name", "vjp")
 
-    def __init__(self, name, vjp, jvp=None):
-        self.name, self.vjp, self.jvp = name, vjp, jvp
+    def __init__(self, name, vjp):
+        self.name, self.vjp = name, vjp
 
 
 def _init_node(node, op, next_functions, in_shapes) -> None:
@@ -110,11 +110,12 @@ def _unpack(node, entry):
         return None
     kind, t, version = entry[0], entry[1], entry[2]
     if kind == "o":  # an output of this node: (data, version counter) only, no reference cycle
-        data, counter, nr = t
+        data, counter, nr, fw = t
         if counter[0] != version:
             _raise_modified(_tensor.Tensor._make(data), node, nr, counter[0], version)
         out = _tensor.Tensor._make(data, True, node, counter)
         out._output_nr = nr
+        out._fw = fw  # its tangents, for forward-over-reverse
         return out
     if t._version[0] != version:
         fn = t.grad_fn
@@ -146,7 +147,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.__name__ + "Backward"
         node_cls = type(name, (FunctionCtx, Node), {"_forward_cls": cls})
-        node_cls.op = _FunctionOp(cls.__name__, _vjp, _jvp)
+        node_cls.op = _FunctionOp(cls.__name__, _vjp)
         cls._backward_cls = node_cls
 
     @staticmethod
@@ -182,7 +183,7 @@ class Function:
         Tensor = _tensor.Tensor
         new_style = cls.setup_context is not Function.setup_context
         if new_style:
-            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound = _signature(cls.forward).bind(*args, **kwargs)
             bound.apply_defaults()
             args, kwargs = bound.args, bound.kwargs
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
@@ -197,16 +198,22 @@ class Function:
                    tuple(a._data.shape for a in tensor_args))
         ctx._is_tensor = is_tensor
         ctx._in_dtypes = tuple(a._data.dtype for a in tensor_args)
-        with grad_mode.no_grad(), _forward_ad_disabled():
+        with grad_mode.no_grad(), forward_ad._disabled():
             if new_style:
                 raw = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, raw)
             else:
                 raw = cls.forward(ctx, *args, **kwargs)
         outputs = _wrap_outputs(ctx, args, raw, recording)
-        _save(ctx, outputs)
-        _forward_ad(cls, ctx, args, is_tensor, outputs)
+        if _tensor._fw_hook is not None:
+            _forward_ad(ctx, args, outputs)
+        _save(ctx)
         return outputs if isinstance(raw, tuple) else outputs[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _signature(forward) -> inspect.Signature:
+    return inspect.signature(forward)
 
 
 def _backward_fn(cls):
@@ -230,13 +237,15 @@ def _wrap_outputs(ctx, args, raw, recording) -> tuple:
         raise RuntimeError(
             "Some elements marked as dirty during the forward method were not returned as "
             "output. The inputs that are modified inplace must all be outputs of the Function.")
-    outputs, meta, seen = [], [], set()
+    outputs, meta, diff, seen = [], [], [], set()
     for i, o in enumerate(raw):
         if not isinstance(o, Tensor):
             outputs.append(o)
             meta.append(None)
+            diff.append(False)
             continue
         differentiable = id(o) not in non_diff and o._data.dtype.kind == "f"
+        diff.append(differentiable)
         if id(o) in dirty:
             if recording and o._requires_grad and o.grad_fn is None:
                 raise RuntimeError(
@@ -256,11 +265,12 @@ def _wrap_outputs(ctx, args, raw, recording) -> tuple:
         meta.append((o._data.shape, o._data.dtype))
     ctx.n_outputs = len(raw)
     ctx._out_meta = meta
+    ctx._out_diff = diff
     ctx.out_shape = meta[0][0] if meta and meta[0] is not None else None
     return tuple(outputs)
 
 
-def _save(ctx, outputs) -> None:
+def _save(ctx) -> None:
     """Turn the tensors given to save_for_backward into version-checked records."""
     to_save = ctx.__dict__.pop("_to_save", ())
     records = []
@@ -268,7 +278,7 @@ def _save(ctx, outputs) -> None:
         if t is None:
             records.append(None)
         elif t.grad_fn is ctx:  # own output: keep data and counter, not the tensor (no cycle)
-            records.append(("o", (t._data, t._version, t._output_nr), t._version[0]))
+            records.append(("o", (t._data, t._version, t._output_nr, t._fw), t._version[0]))
         else:
             records.append(("t", t, t._version[0]))
     ctx._saved = records
@@ -418,10 +428,90 @@ def once_differentiable(fn):
     return wrapper
 
 
-import contextlib  # TEMP
-def _forward_ad_disabled():
-    return contextlib.nullcontext()
-def _forward_ad(*a):
-    pass
-def _jvp(*a):
-    pass
+
+# ----- forward mode ----------------------------------------------------------
+
+def _forward_ad(ctx, args, outputs) -> None:
+    """Give the outputs their tangents, from the user's jvp, at each dual level of the inputs."""
+    Tensor = _tensor.Tensor
+    levels = forward_ad._active_levels([a for a in args if isinstance(a, Tensor)])
+    if not levels:
+        return
+    saved = ctx.__dict__.pop("_saved_for_forward", ())
+    materialize = ctx.__dict__.get("_materialize", True)
+    for lv in levels:
+        tangents = []
+        for a in args:
+            t = None
+            if isinstance(a, Tensor):
+                t = a._fw.get(lv) if a._fw else None
+                if t is None and materialize and a._data.dtype.kind == "f":
+                    t = _zeros(a._data.shape, a._data.dtype)
+            tangents.append(t)
+        # saved tensors without this level's tangent: jvp computes with primals
+        ctx._in_jvp = tuple(None if t is None else forward_ad._strip(t, lv) for t in saved)
+        try:
+            result = _jvp_maybe_batched(ctx, args, tangents)
+        finally:
+            del ctx._in_jvp
+        for o, t, differentiable in zip(outputs, result, ctx._out_diff):
+            if not differentiable:
+                continue
+            if t is None:
+                if o._fw and lv in o._fw:  # a dirty input's old tangent no longer applies
+                    del o._fw[lv]
+                continue
+            tshape, shape = t._data.shape, o._data.shape
+            if len(tshape) < len(shape) or tshape[len(tshape) - len(shape):] != shape:
+                raise RuntimeError(
+                    f"Function {type(ctx).__name__} returned an invalid forward gradient of shape "
+                    f"{list(tshape)} for an output of shape {list(shape)}")
+            forward_ad._set_tangent(o, lv, t)
+
+
+def _jvp_maybe_batched(ctx, args, tangents) -> tuple:
+    """Call jvp once, or once per sample when tangents carry leading batch dims
+    (batched forward mode), stacking the per-sample output tangents."""
+    from numgrad.oplib.shape import reshape, stack
+    b, lead = 0, ()
+    for a, t in zip(args, tangents):
+        if t is not None and t._data.ndim > a._data.ndim:
+            b = t._data.ndim - a._data.ndim
+            lead = t._data.shape[:b]
+            break
+    if b == 0:
+        return _call_jvp(ctx, tangents)
+    n = int(np.prod(lead))
+    flat = []
+    for a, t in zip(args, tangents):
+        if t is not None and t._data.ndim > a._data.ndim:
+            if t._data.shape[:b] != lead:
+                raise RuntimeError(
+                    f"batched forward mode: tangents with different batch shapes "
+                    f"{list(lead)} and {list(t._data.shape[:-a._data.ndim or None])}")
+            t = reshape(t, (n,) + a._data.shape)
+            flat.append((True, t))
+        else:
+            flat.append((False, t))
+    per_sample = [_call_jvp(ctx, [t[s] if batched else t for batched, t in flat])
+                  for s in range(n)]
+    out = []
+    for k, m in enumerate(ctx._out_meta):
+        col = [r[k] for r in per_sample]
+        if m is None or all(t is None for t in col):
+            out.append(None)
+            continue
+        col = [t if t is not None else _zeros(m[0], m[1]) for t in col]
+        out.append(reshape(stack(col), lead + m[0]))
+    return tuple(out)
+
+
+def _call_jvp(ctx, tangents) -> tuple:
+    result = ctx._forward_cls.jvp(ctx, *tangents)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) != ctx.n_outputs:
+        raise RuntimeError(
+            "Function's jvp returned an invalid number of forward gradients (expected "
+            f"{ctx.n_outputs} but got {len(result)})")
+    return result

@@ -3,8 +3,11 @@
 jacobian and hessian are vectorized by default: the rows of a jacobian come
 from ONE batched backward pass (`autograd.grad(..., is_grads_batched=True)`
 with identity rows as cotangents), or from one pass per `chunk_size` rows,
-filled into a preallocated result. jvp and hvp use the double-vjp trick
-(forward mode is not available yet).
+filled into a preallocated result. strategy="forward-mode" gets the columns
+instead from ONE batched forward-mode pass (identity tangents with a leading
+batch dimension, `numgrad.autograd.forward_ad`). jvp is one forward-mode pass
+and hvp is forward-over-reverse (the tangent of the gradient); vjp and vhp
+are reverse mode.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import numpy as np
 
 # Resolved at call time: this module may be imported while numgrad itself is initialising.
 import numgrad as ng
+from numgrad.autograd import forward_ad as fwAD
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
@@ -213,23 +217,29 @@ def vjp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
 
 def jvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Tensors, Tensors]:
-    """(func(*inputs), J v): the Jacobian-vector product, by the double-vjp trick."""
+    """(func(*inputs), J v): the Jacobian-vector product, from one forward-mode pass
+    whose input tangents are `v`."""
     with ng.enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         v = _v_or_default(v, inputs, is_inputs_tuple, create_graph, "jvp", _V_OF_INPUT)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jvp")
-        _check_requires_grad(outputs, "outputs", strict=strict)
-        # u -> J^T u is linear, so its vjp (J v) does not depend on the value of u; zeros
-        # keep inf/nan out of the double-backward graph.
-        grad_outputs = tuple(ng.zeros_like(out, requires_grad=True) for out in outputs)
-        grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
-        _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
-    with ng.set_grad_enabled(create_graph or ng.is_grad_enabled()):
-        grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
+        if v is None:
+            v = (ng.ones_like(inputs[0]),)
+        with fwAD.dual_level():
+            outputs = func(*(fwAD.make_dual(x, t) for x, t in zip(inputs, v)))
+            is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided "
+                                                  "function", "jvp")
+            _check_requires_grad(outputs, "outputs", strict=strict)
+            unpacked = [fwAD.unpack_dual(o) for o in outputs]
+        outputs = tuple(p for p, _ in unpacked)
+        if strict:
+            # PyTorch's rule: every input must reach some output
+            reached = _autograd_grad(outputs, inputs, create_graph=True,
+                                     grad_outputs=tuple(ng.zeros_like(o, requires_grad=True)
+                                                       for o in outputs))
+            _check_requires_grad(reached, "grad_inputs", strict=strict)
+        res = _fill_in_zeros(tuple(t for _, t in unpacked), outputs, strict, create_graph,
+                             "back_trick")
     outputs = _grad_postprocess(outputs, create_graph)
     res = _grad_postprocess(res, create_graph)
     return (_tuple_postprocess(outputs, is_outputs_tuple),
@@ -256,20 +266,22 @@ def vhp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
 
 def hvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Tensors, Tensors]:
-    """(func(*inputs), H v): the Hessian-vector product of a scalar function (double-vjp trick)."""
+    """(func(*inputs), H v): the Hessian-vector product of a scalar function, by
+    forward-over-reverse (the forward-mode tangent, along `v`, of the gradient)."""
     with ng.enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         v = _v_or_default(v, inputs, is_inputs_tuple, create_graph, "hvp", _V_OF_INPUT)
-        outputs = _single_scalar_output(func, inputs, "hvp", strict)
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
-        grad_jac = tuple(ng.zeros_like(inp, requires_grad=True) for inp in inputs)
-        double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
-        _check_requires_grad(jac, "hessian", strict=strict)
-    with ng.set_grad_enabled(create_graph or ng.is_grad_enabled()):
-        grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
-        res = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back_trick")
+        if v is None:
+            v = (ng.ones_like(inputs[0]),)
+        with fwAD.dual_level():
+            duals = tuple(fwAD.make_dual(x, t) for x, t in zip(inputs, v))
+            outputs = _single_scalar_output(func, duals, "hvp", strict)
+            jac = _autograd_grad(outputs, duals, create_graph=True)
+            _check_requires_grad(jac, "jacobian", strict=strict)
+            tangents = tuple(None if g is None else fwAD.unpack_dual(g).tangent for g in jac)
+            outputs = (fwAD.unpack_dual(outputs[0]).primal,)
+        res = _fill_in_zeros(tangents, inputs, strict, create_graph, "double_back_trick")
     outputs = _grad_postprocess(outputs, create_graph)
     res = _grad_postprocess(res, create_graph)
     return _tuple_postprocess(outputs, False), _tuple_postprocess(res, is_inputs_tuple)
@@ -277,17 +289,12 @@ def hvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
 
 # ----- jacobian and hessian ----------------------------------------------------
 
-def _check_strategy(strategy: str, fn_name: str) -> None:
+def _check_strategy(strategy: str) -> None:
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError(
             'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
             'Otherwise, prefer to use "reverse-mode".')
-    if strategy == "forward-mode":
-        raise NotImplementedError(
-            f"numgrad.autograd.functional.{fn_name}: the \"forward-mode\" strategy needs "
-            "forward-mode AD, which numgrad does not implement yet. Use "
-            "strategy=\"reverse-mode\" (the default).")
 
 
 def jacobian(func: Callable, inputs: Tensors, create_graph: bool = False, strict: bool = False,
@@ -298,11 +305,14 @@ def jacobian(func: Callable, inputs: Tensors, create_graph: bool = False, strict
     Result [i][j] has shape outputs[i].shape + inputs[j].shape (tuples unpacked
     where `inputs` / the outputs are single Tensors). vectorize=True computes
     `chunk_size` rows (default: all) per batched backward pass; vectorize=False
-    one row per pass.
+    one row per pass. strategy="forward-mode" computes columns (input elements)
+    the same way with batched forward-mode passes (results of the outputs' dtype).
     """
-    _check_strategy(strategy, "jacobian")
+    _check_strategy(strategy)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError("jacobian: `chunk_size` should be greater than 0.")
+    if strategy == "forward-mode":
+        return _jacfwd(func, inputs, create_graph, strict, vectorize, chunk_size)
     with ng.enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -312,6 +322,71 @@ def jacobian(func: Callable, inputs: Tensors, create_graph: bool = False, strict
         _check_requires_grad(outputs, "outputs", strict=strict)
         jac = _jacobian_of(outputs, inputs, create_graph, strict, vectorize, chunk_size)
     jac = _grad_postprocess(jac, create_graph)
+    return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
+
+
+def _jacfwd(func, inputs, create_graph, strict, vectorize, chunk_size):
+    """The jacobian from forward mode: column c (an element of the flattened inputs)
+    is the tangent of the outputs for the identity tangent e_c. vectorize=True
+    pushes `chunk_size` columns (default: all) through ONE forward pass as a
+    leading batch dimension of the tangents; vectorize=False one column per pass."""
+    if strict:
+        raise RuntimeError(
+            "torch.autograd.functional.jacobian: `strict=True` and `strategy=\"forward-mode\"` "
+            "are not supported together (yet). Please either set `strict=False` or "
+            "`strategy=\"reverse-mode\"`.")
+    with ng.enable_grad():
+        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        offsets = [0]
+        for x in inputs:
+            offsets.append(offsets[-1] + x.numel())
+        total = offsets[-1]
+        step = (chunk_size or max(total, 1)) if vectorize else 1
+        blocks = None  # per output: tangent blocks (columns, *out.shape)
+        for c0 in range(0, max(total, 1), step):
+            c1 = min(c0 + step, total)
+            with fwAD.dual_level() as level:
+                args = []
+                for x, o in zip(inputs, offsets):
+                    lo, hi = max(c0, o), min(c1, o + x.numel())
+                    if lo >= hi:
+                        args.append(x)
+                        continue
+                    basis = np.zeros((c1 - c0, x.numel()), dtype=x.dtype)
+                    basis[np.arange(lo - c0, hi - c0), np.arange(lo - o, hi - o)] = 1
+                    if vectorize:
+                        args.append(fwAD._dual(x, ng.from_numpy(
+                            basis.reshape((c1 - c0,) + x.shape)), fwAD._levels[level]))
+                    else:
+                        args.append(fwAD.make_dual(x, ng.from_numpy(basis.reshape(x.shape))))
+                is_outputs_tuple, outputs = _as_tuple(
+                    func(*args), "outputs of the user-provided function", "jacobian")
+                unpacked = [fwAD.unpack_dual(out) for out in outputs]
+            if blocks is None:
+                blocks = [[] for _ in outputs]
+            for i, (p, t) in enumerate(unpacked):
+                if t is None:
+                    t = ng.zeros((c1 - c0,) + p.shape, dtype=p.dtype)
+                elif not vectorize:
+                    t = t.reshape((1,) + p.shape)
+                blocks[i].append(t)
+        outputs = [p for p, _ in unpacked]
+        jac = []
+        for out, bl in zip(outputs, blocks):
+            m = out.numel()
+            if create_graph:
+                full = bl[0] if len(bl) == 1 else ng.cat(bl)
+                row = tuple(full.narrow(0, o, x.numel()).reshape(x.numel(), m).t()
+                            .reshape(out.shape + x.shape) for x, o in zip(inputs, offsets))
+            else:
+                full = bl[0]._data if len(bl) == 1 else np.concatenate([b._data for b in bl])
+                full = full.reshape(total, m)
+                row = tuple(ng.from_numpy(np.ascontiguousarray(full[o:o + x.numel()].T)
+                                          .reshape(out.shape + x.shape))
+                            for x, o in zip(inputs, offsets))
+            jac.append(row)
+    jac = _grad_postprocess(tuple(jac), create_graph)
     return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
 
 
@@ -441,11 +516,13 @@ def hessian(func: Callable, inputs: Tensors, create_graph: bool = False, strict:
     """The Hessian of scalar function `func` at `inputs`: the jacobian of its gradient.
 
     The gradient graph is built once (create_graph=True); its jacobian then
-    comes from batched vjps over it (reverse-over-reverse). Result [i][j] has
-    shape inputs[i].shape + inputs[j].shape.
+    comes from batched vjps over it (reverse-over-reverse), or with
+    outer_jacobian_strategy="forward-mode" from batched tangents pushed through
+    the gradient computation (forward-over-reverse). Result [i][j] has shape
+    inputs[i].shape + inputs[j].shape.
     """
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
-    _check_strategy(outer_jacobian_strategy, "hessian")
+    _check_strategy(outer_jacobian_strategy)
 
     def gradient(*inp):
         out = _single_scalar_output(func, inp, "hessian", strict)
