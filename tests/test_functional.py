@@ -120,11 +120,15 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,func,make,in_tuple,out_tuple", CASES, ids=[c[0] for c in CASES])
-@pytest.mark.parametrize("mode", ["vectorized", "rows", "chunk1", "chunk4", "strict"])
+@pytest.mark.parametrize("mode", ["vectorized", "rows", "chunk1", "chunk4", "strict", "fwd",
+                                  "fwd_columns", "fwd_chunk1", "fwd_chunk4"])
 def test_jacobian_vs_finite_differences(name, func, make, in_tuple, out_tuple, mode):
     inputs = make()
+    fwd = {"strategy": "forward-mode"}
     kwargs = {"vectorized": {}, "rows": {"vectorize": False}, "chunk1": {"chunk_size": 1},
-              "chunk4": {"chunk_size": 4}, "strict": {"strict": True}}[mode]
+              "chunk4": {"chunk_size": 4}, "strict": {"strict": True}, "fwd": fwd,
+              "fwd_columns": {**fwd, "vectorize": False}, "fwd_chunk1": {**fwd, "chunk_size": 1},
+              "fwd_chunk4": {**fwd, "chunk_size": 4}}[mode]
     res = F.jacobian(func, inputs, **kwargs)
     assert_jac_matches(res, fd_jacobian(func, inputs), in_tuple, out_tuple)
 
@@ -455,7 +459,10 @@ HCASES = [
 
 
 @pytest.mark.parametrize("name,func,make,in_tuple", HCASES, ids=[c[0] for c in HCASES])
-@pytest.mark.parametrize("kw", [{}, {"vectorize": False}, {"chunk_size": 2}, {"chunk_size": 1}],
+@pytest.mark.parametrize("kw", [{}, {"vectorize": False}, {"chunk_size": 2}, {"chunk_size": 1},
+                                {"outer_jacobian_strategy": "forward-mode"},
+                                {"outer_jacobian_strategy": "forward-mode", "chunk_size": 2},
+                                {"outer_jacobian_strategy": "forward-mode", "vectorize": False}],
                          ids=str)
 def test_hessian_vs_finite_differences(name, func, make, in_tuple, kw):
     inputs = make()
@@ -576,10 +583,9 @@ def test_vhp_hvp_errors_strict_create_graph(fn):
 
 def test_strategy_and_chunk_size_validation():
     x = _rand(3)
-    with pytest.raises(NotImplementedError, match="forward-mode"):
-        F.jacobian(lambda x: x, x, strategy="forward-mode")
-    with pytest.raises(NotImplementedError, match="forward-mode"):
-        F.hessian(lambda x: (x ** 2).sum(), x, outer_jacobian_strategy="forward-mode")
+    with pytest.raises(RuntimeError, match=r"^torch\.autograd\.functional\.jacobian: "
+                       r"`strict=True` and `strategy=\"forward-mode\"` are not supported together"):
+        F.jacobian(lambda x: x, x, strategy="forward-mode", strict=True)
     with pytest.raises(AssertionError, match='Expected strategy to be either "forward-mode" or '
                        '"reverse-mode"'):
         F.jacobian(lambda x: x, x, strategy="sideways")
@@ -591,6 +597,23 @@ def test_strategy_and_chunk_size_validation():
         F.jacobian(lambda x: x, [x])
     with pytest.raises(TypeError, match="The inputs given to hessian must be either a Tensor"):
         F.hessian(lambda x: x, 3.0)
+
+
+def test_forward_mode_jacobian_dtype_unused_input_and_create_graph():
+    x = _rand(3, requires_grad=True)
+    y = _rand(2, seed=1)
+    jx, jy = F.jacobian(lambda x, y: (x ** 3).float(), (x, y), strategy="forward-mode")
+    assert jx.dtype == np.float32 and jy.dtype == np.float32  # the output's dtype (PyTorch)
+    assert_close(jx, np.diag(3 * x._data ** 2), atol=1e-5)
+    assert jy.shape == (3, 2) and not np.any(jy._data)
+    j = F.jacobian(lambda x: x ** 3, x, strategy="forward-mode", create_graph=True)
+    assert j.requires_grad
+    j.sum().backward()  # sum 3 x^2 -> 6 x
+    assert_close(x.grad, 6 * x._data)
+    h = F.hessian(lambda x: (x ** 4).sum(), x, create_graph=True,
+                  outer_jacobian_strategy="forward-mode")
+    assert_close(h, np.diag(12 * x._data ** 2))
+    assert h.requires_grad
 
 
 def test_public_names():

@@ -69,8 +69,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias."""
-    out = ng.matmul(input, weight.t())
-    return out if bias is None else out + bias
+    return ng.linear(input, weight, bias)
 
 
 # ---------------------------------------------------------------- losses

@@ -10,6 +10,8 @@ from __future__ import annotations
 import string
 from collections import Counter
 
+import math
+
 import numpy as np
 
 from numgrad._tensor import Tensor, apply
@@ -17,7 +19,7 @@ from numgrad.oplib._util import as_tensor_arg, binary_args, normalize_dim, sum_t
 from numgrad.oplib.reduction import amax, amin, vector_norm
 from numgrad.ops.registry import primitive
 
-__all__ = ["matmul", "mm", "bmm", "dot", "outer", "einsum", "trace", "det", "inverse"]
+__all__ = ["linear", "matmul", "mm", "bmm", "dot", "outer", "einsum", "trace", "det", "inverse"]
 # functions that are also Tensor methods
 METHODS = ("matmul", "mm", "bmm", "dot", "outer", "trace", "det", "inverse")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
@@ -116,6 +118,67 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             f"[{list(a.shape)}, {k_a}] but got: {list(b.shape)} (matmul shapes {list(a.shape)} and "
             f"{list(b.shape)} do not match)")
     return apply(MATMUL, (a, b))
+
+
+def _linear_cpu(op, x, w, b):
+    out = np.matmul(x, w.T)
+    out += b
+    return out
+
+
+def _linear_vjp(ctx, g):
+    """Rank-polymorphic: g is (*batch, *lead, out); weight/bias grads keep the batch dims."""
+    from numgrad.oplib.reduction import sum as _sum
+    from numgrad.oplib.shape import reshape
+    x, w, _ = ctx.saved
+    n_in, n_out = ctx.in_shapes[1][1], ctx.in_shapes[1][0]
+    nb = g.ndim - len(ctx.out_shape)
+    need = ctx.needs_input_grad
+    gx = matmul(g, w) if need[0] else None
+    g2 = reshape(g, g.shape[:nb] + (-1, n_out)) if need[1] or need[2] else None
+    gw = matmul(_mT(g2), reshape(x, (-1, n_in))) if need[1] else None
+    gb = _sum(g2, -2) if need[2] else None
+    return gx, gw, gb
+
+
+def _linear_jvp(ctx, tx, tw, tb):
+    from numgrad.oplib.pointwise import add
+    from numgrad.oplib.shape import reshape
+    x, w, _ = ctx.saved
+    terms = []
+    if tx is not None:
+        terms.append(matmul(tx, _mT(w)))
+    if tw is not None:
+        twt = _mT(tw)  # (*batch, in, out); pad so x's leading dims broadcast against it
+        lead = len(ctx.in_shapes[0]) - 2
+        if lead > 0:
+            twt = reshape(twt, twt.shape[:-2] + (1,) * lead + twt.shape[-2:])
+        terms.append(matmul(x, twt))
+    if tb is not None:
+        terms.append(tb)
+    out = terms[0]
+    for t in terms[1:]:
+        out = add(out, t)
+    return out
+
+
+LINEAR = primitive("linear", _linear_cpu, _linear_vjp, _linear_jvp, save=((0, 1), (1, 0)),
+                   node_name="AddmmBackward0")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias in one op (nn.Linear's computation)."""
+    if bias is None:
+        return matmul(input, _mT(weight))
+    if weight.ndim != 2 or bias.shape != (weight.shape[0],):
+        raise RuntimeError(f"linear: expected weight [out, in] and bias [out], got weight "
+                           f"{list(weight.shape)} and bias {list(bias.shape)}")
+    if input.shape[-1] != weight.shape[1]:
+        rows = math.prod(input.shape[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
+                           f"and {weight.shape[1]}x{weight.shape[0]})")
+    x, w, b = _same_dtype(input, weight, bias)
+    return apply(LINEAR, (x, w, b))
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:

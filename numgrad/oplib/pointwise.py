@@ -112,10 +112,24 @@ ADD = elementwise(
 
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, broadcasting."""
-    if alpha != 1:
-        other = mul(other, alpha)
     a, b = binary_args(input, other)
+    if alpha != 1:
+        return apply(ADD_SCALED, (a, b, Tensor._make(np.asarray(alpha, dtype=a._data.dtype))))
     return apply(ADD, (a, b))
+
+
+def _add_scaled(a, b, alpha):
+    return a + alpha * b
+
+
+# add/sub with alpha in one pass (optimizer updates: p.sub_(grad, alpha=lr))
+ADD_SCALED = elementwise(
+    "add_scaled", _add_scaled, save=(2,), node_name="AddBackward0",
+    vjp=lambda ctx, g: (unbroadcast(ctx, g, 0) if ctx.needs_input_grad[0] else None,
+                        unbroadcast(ctx, mul(g, ctx.saved[2]), 1) if ctx.needs_input_grad[1] else None,
+                        None),
+    jvp=lambda ctx, ta, tb, talpha: _jvp_sum(ctx, (ta, tb), lambda t: t,
+                                             lambda t: mul(t, ctx.saved[2])))
 
 
 def _sub(a, b):
@@ -131,7 +145,7 @@ SUB = elementwise(
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other, broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        return add(input, other, alpha=-alpha)
     a, b = binary_args(input, other)
     return apply(SUB, (a, b))
 
@@ -201,7 +215,7 @@ def _dpow_db(a, b):
 
 def _pow_vjp(ctx, g):
     a, b = ctx.saved
-    ga = unbroadcast(ctx, mul(g, _dpow_da(a, b)), 0) if ctx.needs_input_grad[0] else None
+    ga = unbroadcast(ctx, pow_backward(g, a, b), 0) if ctx.needs_input_grad[0] else None
     gb = unbroadcast(ctx, mul(g, _dpow_db(a, b)), 1) if ctx.needs_input_grad[1] else None
     return ga, gb
 
@@ -216,6 +230,41 @@ def pow(input, exponent) -> Tensor:
     """input ** exponent, broadcasting."""
     a, b = binary_args(input, exponent)
     return apply(POW, (a, b))
+
+
+def _pow_backward(g, a, b):
+    # d/da a**b = b * a**(b - 1); 0 where b == 0 (PyTorch masks it: no 0 * inf)
+    if b == 0:
+        return 0.0
+    return g * b * a ** (b - 1)
+
+
+def _pow_backward_vjp(ctx, gg):
+    g, a, b = ctx.saved
+    need = ctx.needs_input_grad
+    gg_g = unbroadcast(ctx, pow_backward(gg, a, b), 0) if need[0] else None
+    # d/da (b a**(b-1)) = b * [(b-1) a**(b-2)], the inner factor being pow_backward at b - 1
+    gg_a = unbroadcast(ctx, mul(b, pow_backward(mul(gg, g), a, sub(b, 1))), 1) if need[1] else None
+    gg_b = (unbroadcast(ctx, mul(mul(gg, g), add(pow(a, sub(b, 1)), mul(b, _dpow_db(a, sub(b, 1))))), 2)
+            if need[2] else None)
+    return gg_g, gg_a, gg_b
+
+
+# g * b * a**(b-1) in one kernel: pow's backward is a single op
+POW_BACKWARD = elementwise(
+    "pow_backward", _pow_backward, _pow_backward_vjp, save=(0, 1, 2),
+    jvp=lambda ctx, tg, ta, tb: _jvp_sum(
+        ctx, (tg, ta, tb), lambda t: pow_backward(t, *ctx.saved[1:]),
+        lambda t: mul(ctx.saved[2], pow_backward(mul(t, ctx.saved[0]), ctx.saved[1], sub(ctx.saved[2], 1))),
+        lambda t: mul(mul(t, ctx.saved[0]), add(pow(ctx.saved[1], sub(ctx.saved[2], 1)),
+                                                mul(ctx.saved[2], _dpow_db(ctx.saved[1], sub(ctx.saved[2], 1)))))))
+
+
+def pow_backward(grad: Tensor, input: Tensor, exponent: Tensor) -> Tensor:
+    """grad * exponent * input**(exponent - 1) in one pass (the derivative of pow in its base)."""
+    g, a = binary_args(grad, input)
+    a, b = binary_args(a, exponent)
+    return apply(POW_BACKWARD, (g, a, b))
 
 
 def _atan2(a, b):

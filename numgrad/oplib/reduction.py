@@ -39,8 +39,8 @@ def rows_view(x: np.ndarray, dims: tuple) -> tuple[np.ndarray, tuple]:
     out_shape = tuple(x.shape[d] for d in keep)
     if dims != tuple(range(x.ndim - len(dims), x.ndim)):
         x = x.transpose(keep + list(dims))
-    inner = int(np.prod([x.shape[i] for i in range(len(keep), x.ndim)], dtype=np.int64))
-    outer = int(np.prod(out_shape, dtype=np.int64))
+    inner = math.prod([x.shape[i] for i in range(len(keep), x.ndim)])
+    outer = math.prod(out_shape)
     return np.ascontiguousarray(x).reshape(outer, inner), out_shape
 
 
@@ -97,7 +97,7 @@ def _reduce(x: np.ndarray, dims, keepdim, kernel, *args) -> np.ndarray:
 
 
 def _numel(shape, dims) -> int:
-    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+    return math.prod([shape[d] for d in dims])
 
 
 def _torch_name(dt) -> str:

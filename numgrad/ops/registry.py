@@ -94,14 +94,14 @@ def _elementwise_cpu(op: Op, *arrays):
 
 
 def elementwise(name: str, scalar, vjp=None, jvp=None, *, save=(), save_output=False,
-                scalar_f32=None, differentiable=True, nin=None) -> Op:
+                scalar_f32=None, differentiable=True, node_name="") -> Op:
     """Register an elementwise op computed from the scalar formula `scalar`.
 
     All inputs share one dtype (callers promote first); the output has it too
     unless the op is a comparison (bool output).
     """
     return register(Op(name, {"cpu": _elementwise_cpu}, vjp, jvp, tuple(save), save_output,
-                       scalar, scalar_f32, differentiable))
+                       scalar, scalar_f32, differentiable, node_name))
 
 
 def primitive(name: str, cpu, vjp=None, jvp=None, *, save=(), save_output=False,

@@ -195,3 +195,13 @@ OPS = [
 OPS.append(OpInfo("sin_backward", lambda g, x: P.sin_backward(g, x),
                   lambda g, x: g * np.cos(x), lambda rng, dt: (rng.standard_normal(5).astype(dt),
                                                               rng.standard_normal(5).astype(dt))))
+
+OPS.append(OpInfo("pow_backward", lambda g, a, b: P.pow_backward(g, a, b),
+                  lambda g, a, b: g * b * a ** (b - 1),
+                  lambda rng, dt: (rng.standard_normal(4).astype(dt), rng.uniform(0.5, 2, 4).astype(dt),
+                                   rng.uniform(0.5, 3, 4).astype(dt))))
+OPS.append(OpInfo("add_scaled", lambda a, b: ng.add(a, b, alpha=2.5), lambda a, b: a + 2.5 * b,
+                  lambda rng, dt: (rng.standard_normal((2, 3)).astype(dt), rng.standard_normal(3).astype(dt))))
+OPS.append(OpInfo("sub_alpha", lambda a, b: ng.sub(a, b, alpha=0.5), lambda a, b: a - 0.5 * b,
+                  lambda rng, dt: (rng.standard_normal(3).astype(dt), rng.standard_normal(3).astype(dt)),
+                  covers=["add_scaled"]))
