@@ -92,8 +92,10 @@ def _linear_rules(weight):
 
 def _reduce(x: np.ndarray, dims, keepdim, kernel, *args) -> np.ndarray:
     x2, out_shape = rows_view(x, dims)
-    out = kernel(x2, *args, np.empty(x2.shape[0], dtype=x.dtype))
-    return out.reshape(keepdim_shape(x.shape, dims) if keepdim else out_shape)
+    # allocate in the final shape (the kernel fills a flat view): results own their memory
+    out = np.empty(keepdim_shape(x.shape, dims) if keepdim else out_shape, dtype=x.dtype)
+    kernel(x2, *args, out.reshape(-1))
+    return out
 
 
 def _numel(shape, dims) -> int:
