@@ -201,6 +201,8 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 
 def _pow(a, b):
+    if b == 2:  # the common square: a multiply, not the general power function
+        return a * a
     return a ** b
 
 
@@ -236,6 +238,8 @@ def _pow_backward(g, a, b):
     # d/da a**b = b * a**(b - 1); 0 where b == 0 (PyTorch masks it: no 0 * inf)
     if b == 0:
         return 0.0
+    if b == 2:
+        return g * 2 * a
     return g * b * a ** (b - 1)
 
 

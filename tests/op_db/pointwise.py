@@ -205,3 +205,8 @@ OPS.append(OpInfo("add_scaled", lambda a, b: ng.add(a, b, alpha=2.5), lambda a, 
 OPS.append(OpInfo("sub_alpha", lambda a, b: ng.sub(a, b, alpha=0.5), lambda a, b: a - 0.5 * b,
                   lambda rng, dt: (rng.standard_normal(3).astype(dt), rng.standard_normal(3).astype(dt)),
                   covers=["add_scaled"]))
+OPS.append(OpInfo("pow_square", lambda a: a ** 2, lambda a: a ** 2,
+                  lambda rng, dt: (rng.standard_normal((2, 3)).astype(dt),), covers=["pow", "pow_backward"]))
+OPS.append(OpInfo("pow_backward_square", lambda g, a: P.pow_backward(g, a, 2.0), lambda g, a: 2 * g * a,
+                  lambda rng, dt: (rng.standard_normal(4).astype(dt), rng.standard_normal(4).astype(dt)),
+                  covers=["pow_backward"]))
