@@ -10,6 +10,9 @@ ppl_simple_reg and ppl_robust_reg, an MLP 256 -> 256 (two tanh layers) and a
 200-dimensional Rosenbrock function, the same code on each library. Tasks are
 those of PyTorch's benchmark: vjp, jvp, vhp, hvp, jacobian, hessian, called
 the way it calls them (inputs as a tuple, v drawn like torch.rand_like).
+The torch.func column runs the matching torch.func transform as PyTorch's
+benchmark runs functorch (vjp, jvp, vjp / jvp of grad_and_value, jacrev,
+hessian), under no_grad.
 
 numgrad's jacobian / hessian run with its default vectorize=True (one batched
 backward pass); the torch column is torch's faster of vectorize=False (its
@@ -119,7 +122,34 @@ def check_same(res_ng, res_torch, what: str) -> str | None:
     return None
 
 
-# ------------------------------------------------------------------ JAX
+# ------------------------------------------------------------------ torch.func, JAX
+
+def torch_func_task(model: M.Model, B: M.Backend, task: str) -> Callable[[], Any]:
+    """The torch.func transform matching `task`, as PyTorch's benchmark runs functorch
+    (under no_grad; results shaped like torch.autograd.functional's)."""
+    import torch.func as tf
+    f = model.forward
+    inputs = tuple(x.detach() for x in model.inputs)
+    argnums = tuple(range(len(inputs)))
+    v = M.task_vectors(model, B, task)
+
+    def vjp():
+        out, pullback = tf.vjp(f, *inputs)
+        return out, pullback(v)
+
+    def vhp():
+        _, pullback, value = tf.vjp(tf.grad_and_value(f, argnums), *inputs, has_aux=True)
+        return value, pullback(v)
+
+    def hvp():
+        _, tangent, value = tf.jvp(tf.grad_and_value(f, argnums), inputs, v, has_aux=True)
+        return value, tangent
+    fn = {"vjp": vjp, "vhp": vhp, "hvp": hvp,
+          "jvp": lambda: tf.jvp(f, inputs, v),
+          "jacobian": lambda: tf.jacrev(f, argnums)(*inputs),
+          "hessian": lambda: tf.hessian(f, argnums)(*inputs)}[task]
+    return torch.no_grad()(fn)
+
 
 def jax_task(model: M.Model, B: M.Backend, task: str) -> Callable[[], Any]:
     """The jitted jax transform matching `task` on `model`."""
@@ -149,6 +179,7 @@ class Row:
     task: str
     numgrad: Callable[[], Any]
     torch: dict[str, Callable[[], Any]] = field(default_factory=dict)  # variant -> callable
+    torch_func: Callable[[], Any] | None = None
     jax: Callable[[], Any] | None = None
 
 
@@ -170,6 +201,7 @@ def build_rows(model_names, task_names, backends) -> list[Row]:
                 for vec in variants:
                     label = "" if vec is None else f"vectorize={vec}"
                     row.torch[label] = M.functional_task(mt, tb, task, vectorize=bool(vec))
+                row.torch_func = torch_func_task(mt, tb, task)
             if "jax" in built:
                 row.jax = jax_task(built["jax"], backends[-1], task)
             rows.append(row)
@@ -225,9 +257,10 @@ def main(argv=None) -> None:
     print(", ".join(versions) + f"; 1 thread; median of {repeat}; times in ms")
 
     rows = build_rows(model_names, task_names, backends)
-    cols = ["numgrad"] + (["torch", "ng/torch"] if torch is not None else []) \
+    cols = ["numgrad"] + (["torch", "ng/torch", "torch.func", "ng/func"] if torch is not None
+                          else []) \
         + (["jax.jit", "ng/jax"] if jax is not None else [])
-    header = f"{'model':<16}{'task':<22}" + "".join(f"{c:>10}" for c in cols) \
+    header = f"{'model':<16}{'task':<22}" + "".join(f"{c:>11}" for c in cols) \
         + ("  torch variant" if torch is not None else "")
     print(header)
     print("-" * len(header), flush=True)
@@ -251,13 +284,21 @@ def main(argv=None) -> None:
                 slower.append(row)
         elif torch is not None:
             cells += ["-", "-"]
+        if row.torch_func is not None:
+            msg = check_same(res_ng, row.torch_func(), f"{what} (torch.func)")
+            if msg:
+                problems.append(msg)
+            t_func = bench(row.torch_func, repeat, min_time)
+            cells += [fmt_ms(t_func), f"{t_ng / t_func:.2f}"]
+        elif torch is not None:
+            cells += ["-", "-"]
         if jax is not None:
             if row.jax is not None and "row-by-row" not in row.task:
                 t_jax = bench(row.jax, repeat, min_time)
                 cells += [fmt_ms(t_jax), f"{t_ng / t_jax:.2f}"]
             else:
                 cells += ["-", "-"]
-        print(f"{row.model:<16}{row.task:<22}" + "".join(f"{c:>10}" for c in cells)
+        print(f"{row.model:<16}{row.task:<22}" + "".join(f"{c:>11}" for c in cells)
               + (f"  {variant}" if variant else ""), flush=True)
     for msg in problems:
         print("MISMATCH:", msg)

@@ -29,6 +29,7 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         # a snapshot carrying the old value's place in the graph
         old = Tensor._make(self._data.copy(), True, self.grad_fn, None, self._device)
         old._output_nr = self._output_nr
+        old._fw = self._fw and dict(self._fw)
     out = fn(old, *args, **kwargs)
     if out._data.shape != self._data.shape:
         raise RuntimeError(
@@ -42,6 +43,9 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
                            "clone it before writing in place")
     np.copyto(self._data, out._data, casting="unsafe")
     self._version[0] += 1
+    if out._fw is not None or self._fw is not None:
+        from numgrad.autograd.forward_ad import _inplace_update
+        _inplace_update(self, out)
     if out._requires_grad and recording:
         self._requires_grad = True
         self.grad_fn = out.grad_fn

@@ -30,17 +30,12 @@ def _outputs(res):
 
 
 def _jvp(fn, inputs, tangents):
-    """Outputs and their tangents (zeros where None) of fn, `tangents[i]` for input i
-    (None: no tangent)."""
-    with fwAD.dual_level():
-        args = [x if t is None else fwAD._dual(x, t, fwAD._levels[-1])
+    """[(primal, tangent or None)] per output of fn, given `tangents[i]` (None: no
+    tangent; may carry leading batch dims) for input i."""
+    with fwAD.dual_level() as level:
+        args = [x if t is None else fwAD._dual(x, t, fwAD._levels[level])
                 for x, t in zip(inputs, tangents)]
-        outs = _outputs(fn(*args))
-        res = []
-        for o in outs:
-            p, t = fwAD.unpack_dual(o)
-            res.append((p, t))
-    return res
+        return [tuple(fwAD.unpack_dual(o)) for o in _outputs(fn(*args))]
 
 
 # ----- the seed's examples (PyTorch forward-mode AD tutorial) -----------------------------
@@ -95,8 +90,8 @@ def test_unpack_dual_namedtuple_and_primal_view():
         np.testing.assert_array_equal(primal._data, x._data)
         assert np.shares_memory(primal._data, x._data)
         # plain tensors: no tangent, the tensor itself as primal
-        assert fwAD.unpack_dual(x) == (x, None)
-    assert fwAD.unpack_dual(d) == (d, None)
+        assert fwAD.unpack_dual(x).primal is x and fwAD.unpack_dual(x).tangent is None
+    assert fwAD.unpack_dual(d).primal is d and fwAD.unpack_dual(d).tangent is None
 
 
 # ----- levels ------------------------------------------------------------------------------
@@ -310,16 +305,30 @@ def test_batched_jvp_equals_looped(op):
     for b in range(B):
         single = _jvp(op.fn, ts, [None if v is None else ng.from_numpy(np.array(v[b])) for v in vs])
         assert len(single) == len(batched)
-        for (_, tb), (p, ts_) in zip(batched, single):
-            if ts_ is None:
+        for (_, tb), (p, tl) in zip(batched, single):
+            if tl is None:
                 assert tb is None or not np.any(tb._data[b])
                 continue
             assert tb.shape == (B,) + p.shape
-            np.testing.assert_allclose(tb._data[b], ts_._data, rtol=1e-10 if p.dtype == np.float64
-                                       else 1e-5, atol=1e-12)
+            rtol = 1e-10 if p.dtype == np.float64 else 1e-5
+            np.testing.assert_allclose(tb._data[b], tl._data, rtol=rtol, atol=1e-12)
 
 
-@pytest.mark.parametrize("op", [o for o in OPS if o.gradgrad], ids=[o.name for o in OPS if o.gradgrad])
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+def test_float32_tangents_stay_float32(op):
+    rng = np.random.default_rng(8)
+    ts = _tensors(op.inputs(rng, np.float32), True)
+    vs = [ng.from_numpy(rng.standard_normal(t.shape).astype(np.float32)) if t.requires_grad
+          else None for t in ts]
+    for p, t in _jvp(op.fn, ts, vs):
+        if t is not None and p.dtype == np.float32:
+            assert t.dtype == np.float32, f"{op.name}: float64 tangent for float32 inputs"
+
+
+GRADGRAD = [o for o in OPS if o.gradgrad]
+
+
+@pytest.mark.parametrize("op", GRADGRAD, ids=[o.name for o in GRADGRAD])
 def test_forward_over_reverse(op):
     """The forward-mode jacobian of the vjp function (tangents through backward rules)."""
     rng = np.random.default_rng(7)
@@ -335,6 +344,12 @@ def test_forward_over_reverse(op):
 
     assert gradcheck(vjp_fn, ts, atol=op.atol, rtol=op.rtol, check_forward_ad=True,
                      check_backward_ad=False)
+
+
+def test_gradgradcheck_fwd_over_rev():
+    x = _t([0.3, 0.8, -0.5], requires_grad=True)
+    assert ng.autograd.gradgradcheck(lambda x: (x.exp() * x.tanh()).cumsum(0), (x,),
+                                     check_fwd_over_rev=True)
 
 
 def test_forward_jacobian_shapes():

@@ -616,6 +616,26 @@ def test_forward_mode_jacobian_dtype_unused_input_and_create_graph():
     assert h.requires_grad
 
 
+def test_jacobian_compositions_give_the_hessian():
+    """forward-over-forward (nested levels, both batched), forward-over-reverse and
+    reverse-over-forward all agree with the hessian."""
+    x = _rand(3)
+
+    def f(x):
+        return (x.sin() * x.exp()).sum()
+
+    def inner_fwd(x):
+        return F.jacobian(f, x, strategy="forward-mode", create_graph=True)
+
+    def inner_rev(x):
+        return F.jacobian(f, x, create_graph=True)
+
+    want = F.hessian(f, x)._data
+    for inner, outer in [(inner_fwd, "forward-mode"), (inner_rev, "forward-mode"),
+                         (inner_fwd, "reverse-mode")]:
+        assert_close(F.jacobian(inner, x, strategy=outer), want, atol=1e-12)
+
+
 def test_public_names():
     assert set(F.__all__) == {"vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"}
 

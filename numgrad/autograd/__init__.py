@@ -10,7 +10,8 @@ from numgrad.autograd.graph import Node
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "Node", "gradcheck", "gradgradcheck", "detect_anomaly",
-           "set_detect_anomaly", "Function", "once_differentiable"]
+           "set_detect_anomaly", "Function", "once_differentiable", "forward_ad", "functional",
+           "profiler"]
 
 
 def _tuple(x):
@@ -142,3 +143,4 @@ from numgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly  # 
 from numgrad.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402
 from numgrad.autograd import functional, profiler  # noqa: E402
 from numgrad.autograd.function import Function, once_differentiable  # noqa: E402
+from numgrad.autograd import forward_ad  # noqa: E402

@@ -166,12 +166,8 @@ def unpack_dual(tensor, *, level: int | None = None) -> UnpackedDualTensor:
     if lv is None or fw is None or lv not in fw:
         return UnpackedDualTensor(tensor, None)
     from numgrad.oplib.shape import RESHAPE
-    primal = _tensor.mark_view(_tensor.apply(RESHAPE, (tensor,), {"shape": tensor.shape}),
-                               tensor)
-    primal._fw.pop(lv, None)
-    if not primal._fw:
-        primal._fw = None
-    return UnpackedDualTensor(primal, fw[lv])
+    primal = _tensor.apply(RESHAPE, (_strip(tensor, lv),), {"shape": tensor.shape})
+    return UnpackedDualTensor(_tensor.mark_view(primal, tensor), fw[lv])
 
 
 # ----- propagation through ops ------------------------------------------------------
@@ -210,7 +206,7 @@ class _JvpContext:
     the tangents of the level being computed."""
 
     __slots__ = ("op", "params", "in_shapes", "out_shape", "needs_input_grad", "saved",
-                 "_inputs", "_result", "_level", "_nested", "_output")
+                 "_result", "_level", "_nested", "_output")
 
     @property
     def output(self):
@@ -271,7 +267,7 @@ def _propagate(op, inputs, params, result) -> None:
                 f"{list(out_shape)} (after any leading batch dimensions)")
         _set_tangent(result, lv, tangent)
     node = result.grad_fn
-    if node is not None and node._out_data is not None and hasattr(type(node), "_out_fw"):
+    if node is not None and getattr(node, "_out_data", None) is not None:
         node._out_fw = result._fw  # the saved output keeps its tangents (forward-over-reverse)
 
 
@@ -290,6 +286,8 @@ def _inplace_update(self, out) -> None:
     if not new:
         return
     for lv, tangent in new.items():
+        if not lv.alive:
+            continue
         cur = None if self._fw is None else self._fw.get(lv)
         if (self._base is not None and cur is not None and cur._data.base is not None
                 and cur._data.shape == tangent._data.shape and cur._data.flags.writeable

@@ -21,7 +21,7 @@ class Node:
     """
 
     __slots__ = ("op", "_saved", "_versions", "_out_data", "params", "in_shapes", "out_shape",
-                 "needs_input_grad", "next_functions", "_freed", "_pre_hooks", "_hooks",
+                 "needs_input_grad", "next_functions", "_freed", "_out_fw", "_pre_hooks", "_hooks",
                  "_tensor_hooks", "_retain", "_anomaly", "metadata", "__weakref__")
 
     n_outputs = 1
@@ -51,7 +51,9 @@ class Node:
         data, version = self._out_data
         if version[0] != self._versions[-1]:
             _raise_modified_out(self, version[0], self._versions[-1])
-        return Tensor._make(data, True, self, version)
+        t = Tensor._make(data, True, self, version)
+        t._fw = getattr(self, "_out_fw", None)  # forward-mode tangents (forward_ad)
+        return t
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""

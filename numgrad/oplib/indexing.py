@@ -342,7 +342,8 @@ def __setitem__(self: Tensor, key, value) -> None:
     """`self[key] = value`, in place (differentiable through index_put)."""
     from numgrad._methods import inplace
     vgrad = isinstance(value, Tensor) and value.requires_grad
-    if _grad_enabled() and (self.requires_grad or vgrad):
+    dual = self._fw is not None or isinstance(value, Tensor) and value._fw is not None
+    if dual or _grad_enabled() and (self.requires_grad or vgrad):
         inplace(self, index_put, key, value)
         return
     ix = _normalize(key, self.shape)

@@ -143,7 +143,7 @@ def _linear_vjp(ctx, g):
 
 def _linear_jvp(ctx, tx, tw, tb):
     from numgrad.oplib.pointwise import add
-    from numgrad.oplib.shape import reshape
+    from numgrad.oplib.shape import expand, reshape
     x, w, _ = ctx.saved
     terms = []
     if tx is not None:
@@ -154,8 +154,10 @@ def _linear_jvp(ctx, tx, tw, tb):
         if lead > 0:
             twt = reshape(twt, twt.shape[:-2] + (1,) * lead + twt.shape[-2:])
         terms.append(matmul(x, twt))
-    if tb is not None:
-        terms.append(tb)
+    if tb is not None:  # (*batch, out) -> (*batch, 1, ..., out), expanded to the output
+        lead = tb.shape[:-1]
+        tb = reshape(tb, lead + (1,) * (len(ctx.out_shape) - 1) + tb.shape[-1:])
+        terms.append(expand(tb, lead + ctx.out_shape))
     out = terms[0]
     for t in terms[1:]:
         out = add(out, t)
