@@ -205,12 +205,14 @@ def _run_pre_hooks(node, grads):
 def _accumulate_into(t, g, create_graph, root_arrays, assigned):
     """Add gradient `g` into `t.grad` (a fresh, writable array the first time)."""
     if not create_graph:
-        g = g.detach()
         a = g._data
-        if (not a.flags.writeable or a.base is not None or id(a) in root_arrays
-                or id(a) in assigned or not a.flags.c_contiguous):
-            g = type(g)._make(np.array(a, copy=True), False, None, None, g._device)
-        assigned.add(id(g._data))
+        flags = a.flags
+        if (not flags.writeable or a.base is not None or not flags.c_contiguous
+                or id(a) in root_arrays or id(a) in assigned):
+            a = np.array(a, copy=True)
+        if g._requires_grad or a is not g._data:
+            g = type(g)._make(a, False, None, None, g._device)
+        assigned.add(id(a))
     if g._data.dtype != t._data.dtype:
         g = g.type(t._data.dtype)
     if t._grad is None:

@@ -54,8 +54,10 @@ def expand_reduced(ctx, g: Tensor) -> Tensor:
     from numgrad.oplib.shape import expand, reshape
     b = batch_ndim(ctx, g)
     in_shape = ctx.in_shapes[0]
-    if not ctx.params["keepdim"]:
-        g = reshape(g, g.shape[:b] + keepdim_shape(in_shape, ctx.params["dims"]))
+    dims = ctx.params["dims"]
+    # numpy broadcasting re-inserts leading reduced dims by itself (unbatched case)
+    if not ctx.params["keepdim"] and (b or dims != tuple(range(len(dims)))):
+        g = reshape(g, g.shape[:b] + keepdim_shape(in_shape, dims))
     return expand(g, g.shape[:b] + in_shape)
 
 
