@@ -440,16 +440,35 @@ def to_tensor_like(x, like: Tensor) -> Tensor:
     """Wrap a Python/numpy scalar as a tensor of `like`'s dtype (PyTorch scalar promotion)."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.generic, np.ndarray, list, tuple)):
-        if isinstance(x, bool):
-            return Tensor._make(np.asarray(x, dtype=like.dtype if like.dtype.kind in "fiu" else np.bool_))
-        raise TypeError(f"expected Tensor or number, got {type(x).__name__}")
+    dt = like._data.dtype
+    cls = x.__class__
+    if cls is float or cls is int:
+        if cls is float and dt.kind != "f":
+            dt = _dtype.get_default_dtype()
+        elif dt.kind == "b":
+            dt = np.dtype(np.int64) if cls is int else _dtype.get_default_dtype()
+        key = (x, dt)
+        a = _scalar_arrays.get(key)
+        if a is None:
+            a = np.array(x, dtype=dt)
+            a.flags.writeable = False  # shared between calls: never written
+            if len(_scalar_arrays) < 4096:
+                _scalar_arrays[key] = a
+        return _new(a, like._device)
+    if cls is bool or isinstance(x, np.bool_):
+        return Tensor._make(np.asarray(x, dtype=dt if dt.kind in "fiu" else np.bool_))
+    if isinstance(x, np.generic):
+        kind = x.dtype.kind
+        if kind == "f" and dt.kind != "f":
+            dt = _dtype.get_default_dtype()
+        return Tensor._make(np.asarray(x, dtype=dt))
     if isinstance(x, (np.ndarray, list, tuple)):
-        return Tensor._make(np.asarray(x, dtype=like.dtype) if np.asarray(x).dtype.kind != "f" or like.dtype.kind == "f" else np.asarray(x))
-    dt = like.dtype
-    if isinstance(x, float) and dt.kind != "f":
-        dt = _dtype.get_default_dtype()
-    return Tensor._make(np.asarray(x, dtype=dt))
+        a = np.asarray(x)
+        return Tensor._make(a.astype(dt) if a.dtype.kind != "f" or dt.kind == "f" else a)
+    raise TypeError(f"expected Tensor or number, got {type(x).__name__}")
+
+
+_scalar_arrays: dict = {}
 
 
 # ----- recording ops --------------------------------------------------------
