@@ -21,6 +21,7 @@ from numgrad.oplib.reduction import *  # noqa: F401,F403
 from numgrad.oplib.shape import *  # noqa: F401,F403
 from numgrad import _methods  # noqa: F401,E402  (binds Tensor methods and operators)
 from numgrad import autograd, cuda, linalg, nn, optim  # noqa: E402
+from numgrad import func  # noqa: E402
 from numgrad.creation import (DoubleTensor, FloatTensor, LongTensor, arange, empty, eye, full, full_like, linspace, manual_seed, ones,  # noqa: E402
                               ones_like, rand, rand_like, randn, randn_like, zeros, zeros_like)
 

@@ -493,8 +493,11 @@ def _jvp_maybe_batched(ctx, args, tangents) -> tuple:
             flat.append((True, t))
         else:
             flat.append((False, t))
-    per_sample = [_call_jvp(ctx, [t[s] if batched else t for batched, t in flat])
-                  for s in range(n)]
+    snapshot = dict(ctx.__dict__)  # jvp may delete what forward stored (`del ctx.result`)
+    per_sample = []
+    for s in range(n):
+        ctx.__dict__.update(snapshot)
+        per_sample.append(_call_jvp(ctx, [t[s] if batched else t for batched, t in flat]))
     out = []
     for k, m in enumerate(ctx._out_meta):
         col = [r[k] for r in per_sample]
