@@ -430,3 +430,11 @@ def test_roots_from_one_node_visit_it_once():
     assert a.grad_fn is b.grad_fn
     gx, = autograd.grad((a, b), x, (ng.ones(4, dtype=ng.float64),) * 2)
     np.testing.assert_allclose(gx.numpy(), np.full(4, 5.0))
+
+
+def test_allclose_and_isclose():
+    a = ng.tensor([1.0, 2.0, float("nan")])
+    assert ng.allclose(a[:2], a[:2] + 1e-9)
+    assert not ng.allclose(a, a)
+    assert ng.allclose(a, a, equal_nan=True)
+    assert a.isclose(a + 1).tolist() == [False, False, False]

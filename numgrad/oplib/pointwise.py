@@ -21,7 +21,7 @@ from numgrad._tensor import Tensor, apply
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
 from numgrad.ops.registry import elementwise, primitive
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "tanh_backward",
+__all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "tanh_backward",
            "eq", "ne", "lt", "le", "gt", "ge", "where", "to_dtype", "floor", "trunc",
            "exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
            "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
@@ -34,7 +34,7 @@ _MATH_METHODS = ("exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "a
                "sigmoid", "relu", "erf", "erfc", "lgamma", "digamma", "polygamma",
                "clamp", "clamp_min", "clamp_max", "clip")
 # functions that are also Tensor methods
-METHODS = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "eq", "ne", "lt",
+METHODS = ("allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "eq", "ne", "lt",
            "le", "gt", "ge", "floor", "trunc", "maximum", "minimum") + _MATH_METHODS
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "floor",
@@ -1184,3 +1184,16 @@ def floor(x: Tensor) -> Tensor:
 def trunc(x: Tensor) -> Tensor:
     """Elementwise truncation toward zero (gradient zero)."""
     return apply(TRUNC, (x,))
+
+
+def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """Elementwise |input - other| <= atol + rtol * |other| (bool, not differentiable)."""
+    a, b = binary_args(input, other)
+    return Tensor._make(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether every element of `input` is close to `other` (see isclose)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
