@@ -438,3 +438,30 @@ def test_allclose_and_isclose():
     assert not ng.allclose(a, a)
     assert ng.allclose(a, a, equal_nan=True)
     assert a.isclose(a + 1).tolist() == [False, False, False]
+
+
+def test_gradcheck_reports_mismatching_entries_and_undefined_grads():
+    class Wrong(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    class Leaky(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2 + 1  # non-zero even for a zero cotangent
+
+    x = leaf(3)
+    with pytest.raises(autograd.GradcheckError, match=r"Jacobian mismatch for output 0 with respect to input 0"):
+        autograd.gradcheck(Wrong.apply, (x,))
+    assert autograd.gradcheck(Wrong.apply, (x,), raise_exception=False) is False
+    with pytest.raises(RuntimeError, match="undefined output grads"):
+        autograd.gradcheck(Leaky.apply, (x,), check_backward_ad=True, atol=10, rtol=10)

@@ -140,7 +140,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 
 
 from numgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
-from numgrad.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from numgrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 from numgrad.autograd import functional, profiler  # noqa: E402
 from numgrad.autograd.function import Function, once_differentiable  # noqa: E402
 from numgrad.autograd import forward_ad  # noqa: E402

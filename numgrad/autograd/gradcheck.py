@@ -91,6 +91,23 @@ def _compare(num, ana, atol, rtol, what):
                     f"column = input element):\n{entries}")
 
 
+def _check_undefined_grad(fn, inputs) -> None:
+    """Backward with zero cotangents for every output must give zero (or no) gradients."""
+    from numgrad import autograd
+    from numgrad._tensor import Tensor
+    diff_in = [inputs[i] for i in _diff_inputs(inputs)]
+    outs = [o for o in _outputs(fn, inputs) if o.requires_grad]
+    if not outs or not diff_in:
+        return
+    zeros = [Tensor._make(np.zeros(o.shape, dtype=o.dtype)) for o in outs]
+    grads = autograd.grad(outs, diff_in, zeros, allow_unused=True)
+    for i, g in enumerate(grads):
+        if g is not None and np.any(g._data != 0):
+            raise GradcheckError(
+                f"Expected backward function to handle undefined output grads: zero cotangents "
+                f"gave a non-zero gradient for input {i}")
+
+
 def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, check_forward_ad: bool = False,
               check_backward_ad: bool = True, check_undefined_grad: bool = True,
@@ -116,6 +133,8 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
         if check_batched_grad:
             _compare(num, analytical_jacobian(fn, inputs, batched=True), atol, rtol,
                      "batched reverse mode")
+        if check_backward_ad and check_undefined_grad:
+            _check_undefined_grad(fn, inputs)
         if check_forward_ad:
             from numgrad.autograd.forward_ad import forward_jacobian
             _compare(num, forward_jacobian(fn, inputs), atol, rtol, "forward mode")
