@@ -40,7 +40,6 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -55,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numgrad as ng  # noqa: E402
 
 import models as M  # noqa: E402
+from timing import bench  # noqa: E402
 
 try:
     import torch
@@ -75,28 +75,6 @@ TORCH_VECTORIZED_ONLY = {("rosenbrock_200", "hessian")}
 
 
 # ------------------------------------------------------------------ timing
-
-def bench(fn: Callable[[], Any], repeat: int, min_time: float) -> float:
-    """Median seconds per call of `fn` over `repeat` rounds of >= `min_time` each."""
-    for _ in range(2):
-        fn()
-    number = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time:
-            break
-        number = max(number * 2, int(number * min_time / max(dt, 1e-9) * 1.2))
-    times = [dt / number]
-    for _ in range(repeat - 1):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
-
 
 def fmt_ms(t: float | None) -> str:
     return "-" if t is None else f"{t * 1e3:.3g}"

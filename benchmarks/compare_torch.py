@@ -9,8 +9,7 @@ Tasks, each timed as forward + backward per call:
       per-op overhead (graph recording, dispatch, engine).
   (b) The TinyModel of the PyTorch autograd tutorial: Linear(1000, 100) -> ReLU
       -> Linear(100, 10), batch 16, loss `(ideal - pred).pow(2).sum()`,
-      backward, SGD step (lr=0.001), zero_grad. Built with numgrad.nn /
-      numgrad.optim when they exist, else with plain tensors and matmul.
+      backward, SGD step (lr=0.001), zero_grad, with numgrad.nn / numgrad.optim.
   (c) `(tanh(x) * w).sum()` on 4M float32 with x and w requiring grad: memory
       bound; also compared with `np.copyto` of the bytes it must touch (read x
       and w, write their grads: 4 x 16 MB).
@@ -49,7 +48,6 @@ if _THREADS == "1":
 
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
-import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -72,6 +70,7 @@ except ImportError:
 # Run against the working tree this script lives in.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numgrad as ng  # noqa: E402
+from timing import bench  # noqa: E402
 
 SIN_CHAIN = 100
 BATCH, DIM_IN, HIDDEN, DIM_OUT = 16, 1000, 100, 10
@@ -80,28 +79,6 @@ N_LARGE = 4 * 1024 * 1024
 
 
 # ------------------------------------------------------------------ timing
-
-def bench(fn, repeat: int, min_time: float) -> float:
-    """Median seconds per call of `fn` over `repeat` rounds of >= `min_time` each."""
-    for _ in range(3):
-        fn()
-    number = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time:
-            break
-        number = max(number * 2, int(number * min_time / max(dt, 1e-9) * 1.2))
-    times = [dt / number]
-    for _ in range(repeat - 1):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
-
 
 def fmt_time(t: float | None) -> str:
     if t is None:
@@ -175,40 +152,13 @@ def _training_step(model, opt, inp, ideal):
 
 
 def tiny_model_numgrad():
-    """(step, how the model was built): numgrad.nn if present, else plain tensors."""
+    """(step, how the model was built)."""
     rng = np.random.default_rng(0)
     inp = ng.tensor(rng.standard_normal((BATCH, DIM_IN), dtype=np.float32))
     ideal = ng.tensor(rng.standard_normal((BATCH, DIM_OUT), dtype=np.float32))
-    try:
-        import numgrad.nn as nn
-        import numgrad.optim as optim
-    except ImportError:
-        return _tiny_model_plain(rng, inp, ideal), "plain tensors"
-    model = make_tiny_model(nn)
-    opt = optim.SGD(model.parameters(), lr=LR)
+    model = make_tiny_model(ng.nn)
+    opt = ng.optim.SGD(model.parameters(), lr=LR)
     return _training_step(model, opt, inp, ideal), "numgrad.nn"
-
-
-def _tiny_model_plain(rng, inp, ideal):
-    def param(*shape, fan_in):
-        bound = 1.0 / np.sqrt(fan_in)
-        return ng.tensor(rng.uniform(-bound, bound, shape).astype(np.float32), requires_grad=True)
-    w1, b1 = param(HIDDEN, DIM_IN, fan_in=DIM_IN), param(HIDDEN, fan_in=DIM_IN)
-    w2, b2 = param(DIM_OUT, HIDDEN, fan_in=HIDDEN), param(DIM_OUT, fan_in=HIDDEN)
-    params = (w1, b1, w2, b2)
-    relu = getattr(ng, "relu", None) or (lambda h: ng.where(h > 0, h, 0.0))
-
-    def step():
-        h = relu(ng.matmul(inp, w1.t()) + b1)
-        pred = ng.matmul(h, w2.t()) + b2
-        loss = (ideal - pred).pow(2).sum()
-        loss.backward()
-        with ng.no_grad():
-            for p in params:
-                p.sub_(p.grad * LR)
-        for p in params:
-            p.grad = None
-    return step
 
 
 def tiny_model_torch():

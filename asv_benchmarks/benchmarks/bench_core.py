@@ -7,8 +7,7 @@ Workloads (the same as benchmarks/compare_torch.py, numgrad only):
   SinChain: 100 chained `sin` on 10 float32 elements, forward + backward
       (per-op overhead).
   TinyModel: Linear(1000, 100) -> ReLU -> Linear(100, 10), batch 16, squared
-      error, backward, SGD step, zero_grad (numgrad.nn when it exists, else
-      plain tensors and matmul).
+      error, backward, SGD step, zero_grad (numgrad.nn, numgrad.optim).
   TanhMul4M: `(tanh(x) * w).sum()` forward + backward on 4M float32 (memory
       bound); also its peak memory.
 track_ benchmarks count things that do not depend on timing noise: graph nodes
@@ -57,11 +56,7 @@ def tiny_model_step():
     rng = np.random.default_rng(0)
     inp = ng.tensor(rng.standard_normal((BATCH, DIM_IN), dtype=np.float32))
     ideal = ng.tensor(rng.standard_normal((BATCH, DIM_OUT), dtype=np.float32))
-    try:
-        import numgrad.nn as nn
-        import numgrad.optim as optim
-    except ImportError:
-        return _tiny_model_plain_step(rng, inp, ideal)
+    nn, optim = ng.nn, ng.optim
 
     class TinyModel(nn.Module):
         def __init__(self):
@@ -81,27 +76,6 @@ def tiny_model_step():
         loss.backward()
         opt.step()
         opt.zero_grad()
-    return step
-
-
-def _tiny_model_plain_step(rng, inp, ideal):
-    def param(*shape, fan_in):
-        bound = 1.0 / np.sqrt(fan_in)
-        return ng.tensor(rng.uniform(-bound, bound, shape).astype(np.float32), requires_grad=True)
-    w1, b1 = param(HIDDEN, DIM_IN, fan_in=DIM_IN), param(HIDDEN, fan_in=DIM_IN)
-    w2, b2 = param(DIM_OUT, HIDDEN, fan_in=HIDDEN), param(DIM_OUT, fan_in=HIDDEN)
-    params = (w1, b1, w2, b2)
-    relu = getattr(ng, "relu", None) or (lambda h: ng.where(h > 0, h, 0.0))
-
-    def step():
-        h = relu(ng.matmul(inp, w1.t()) + b1)
-        loss = (ideal - (ng.matmul(h, w2.t()) + b2)).pow(2).sum()
-        loss.backward()
-        with ng.no_grad():
-            for p in params:
-                p.sub_(p.grad * LR)
-        for p in params:
-            p.grad = None
     return step
 
 
