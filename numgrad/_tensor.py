@@ -532,9 +532,7 @@ _profiler = None
 
 
 def _record(op: Op, inputs, params, out: Tensor):
-    node = op.__dict__.get("_node_cls") or op_node_class(op)
-    node = node()
-    node.op = op
+    node = (op.__dict__.get("_node_cls") or op_node_class(op))()
     save = op.save
     n = len(inputs)
     if save:
@@ -570,8 +568,6 @@ def _record(op: Op, inputs, params, out: Tensor):
         node.next_functions = tuple([_edge(t) for t in inputs])
     node.out_shape = out._data.shape
     node._freed = False
-    node._pre_hooks = node._hooks = node._tensor_hooks = node._retain = None
-    node._anomaly = None
     if _anomaly_hook is not None:
         _anomaly_hook(node)
     return node
@@ -583,8 +579,7 @@ _anomaly_hook = None
 def op_node_class(op: Op) -> type:
     cls = op.__dict__.get("_node_cls")
     if cls is None:
-        cls = node_class(op.node_name)
-        op._node_cls = cls
+        cls = op._node_cls = node_class(op)
     return cls
 
 

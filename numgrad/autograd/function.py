@@ -39,9 +39,6 @@ def _init_node(node, op, next_functions, in_shapes) -> None:
     node._versions = ()
     node._out_data = None
     node._freed = False
-    node._pre_hooks = node._hooks = node._tensor_hooks = node._retain = None
-    node._anomaly = None
-    node.metadata = {}
     hook = _tensor._anomaly_hook
     if hook is not None:
         hook(node)

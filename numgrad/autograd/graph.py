@@ -20,11 +20,19 @@ class Node:
     `out_shape`, `needs_input_grad`.
     """
 
-    __slots__ = ("op", "_saved", "_versions", "_out_data", "params", "in_shapes", "out_shape",
-                 "needs_input_grad", "next_functions", "_freed", "_out_fw", "_pre_hooks", "_hooks",
-                 "_tensor_hooks", "_retain", "_anomaly", "metadata", "__weakref__")
+    __slots__ = ("_saved", "_versions", "_out_data", "params", "in_shapes", "out_shape",
+                 "needs_input_grad", "next_functions", "_freed", "__dict__", "__weakref__")
 
     n_outputs = 1
+    op = None  # the registry entry; a class attribute of each op's node class
+    # rarely set (hooks, retain_grad, anomaly stack, forward tangent of the saved output):
+    # class defaults, so recording a node does not pay for them
+    _out_fw = _pre_hooks = _hooks = _tensor_hooks = _retain = _anomaly = None
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for the user's own annotations (as PyTorch's Node.metadata)."""
+        return self.__dict__.setdefault("_metadata", {})
 
     def name(self) -> str:
         return type(self).__name__
@@ -52,7 +60,7 @@ class Node:
         if version[0] != self._versions[-1]:
             _raise_modified_out(self, version[0], self._versions[-1])
         t = Tensor._make(data, True, self, version)
-        t._fw = getattr(self, "_out_fw", None)  # forward-mode tangents (forward_ad)
+        t._fw = self._out_fw  # forward-mode tangents (forward_ad)
         return t
 
     def register_hook(self, fn):
@@ -104,16 +112,9 @@ class _Handle:
             self._hooks.remove(self._fn)
 
 
-_node_classes: dict[str, type] = {}
-
-
-def node_class(name: str) -> type:
-    """The Node subclass called `name` (e.g. "SinBackward0"), made once."""
-    cls = _node_classes.get(name)
-    if cls is None:
-        cls = type(name, (Node,), {"__slots__": ()})
-        _node_classes[name] = cls
-    return cls
+def node_class(op) -> type:
+    """A Node subclass named after `op` (e.g. "SinBackward0") with `op` as class attribute."""
+    return type(op.node_name, (Node,), {"__slots__": (), "op": op})
 
 
 class AccumulateGrad:
