@@ -25,18 +25,20 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     tensors); with accumulate=False they are returned, one per target edge,
     and no `.grad` is touched.
     """
-    # 1. dependency counts over the reachable graph (iterative DFS)
+    # 1. dependency counts over the reachable graph (iterative DFS); with targets,
+    #    also each node's parents, to find the nodes that lead to a target
     deps: dict = {}
-    order = []
+    parents: dict | None = {} if targets is not None else None
     stack = list(dict.fromkeys(n for n, _ in roots if n is not None))  # one visit per node
     seen = set(stack)
     while stack:
         n = stack.pop()
-        order.append(n)
         for m, _ in n.next_functions:
             if m is None:
                 continue
             deps[m] = deps.get(m, 0) + 1
+            if parents is not None:
+                parents.setdefault(m, []).append(n)
             if m not in seen:
                 seen.add(m)
                 stack.append(m)
@@ -49,7 +51,13 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
         for i, (n, nr) in enumerate(targets):
             if n is not None:
                 target_slots.setdefault(n, []).append((nr, i))
-        runs = _nodes_leading_to(order, deps, target_slots)
+        runs = set()
+        stack = list(target_slots)
+        while stack:
+            for p in parents.get(stack.pop(), ()):
+                if p not in runs:
+                    runs.add(p)
+                    stack.append(p)
 
     buffers: dict = {}
     for (n, nr), g in zip(roots, root_grads):
@@ -122,30 +130,6 @@ def _slots(node, nr, g):
     buf = [None] * node.n_outputs
     buf[nr] = g
     return buf
-
-
-def _nodes_leading_to(order, deps, target_slots):
-    """Nodes with a path to a target node, in the reachable graph `order`."""
-    # Kahn order from the roots gives a topological order; walk it backwards.
-    indeg = dict(deps)
-    topo = []
-    stack = [n for n in order if n not in indeg]
-    while stack:
-        n = stack.pop()
-        topo.append(n)
-        for m, _ in n.next_functions:
-            if m is None:
-                continue
-            indeg[m] -= 1
-            if indeg[m] == 0:
-                stack.append(m)
-    leads = set()
-    for n in reversed(topo):
-        for m, _ in n.next_functions:
-            if m is not None and (m in leads or m in target_slots):
-                leads.add(n)
-                break
-    return leads
 
 
 def _call_rule(node, grads, batch_ndim):

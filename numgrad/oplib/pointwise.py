@@ -106,7 +106,8 @@ def _add(a, b):
 
 ADD = elementwise(
     "add", _add,
-    vjp=lambda ctx, g: (unbroadcast(ctx, g, 0), unbroadcast(ctx, g, 1)),
+    vjp=lambda ctx, g: (unbroadcast(ctx, g, 0) if ctx.needs_input_grad[0] else None,
+                        unbroadcast(ctx, g, 1) if ctx.needs_input_grad[1] else None),
     jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: t, lambda t: t))
 
 
@@ -138,7 +139,8 @@ def _sub(a, b):
 
 SUB = elementwise(
     "sub", _sub,
-    vjp=lambda ctx, g: (unbroadcast(ctx, g, 0), unbroadcast(ctx, neg(g), 1)),
+    vjp=lambda ctx, g: (unbroadcast(ctx, g, 0) if ctx.needs_input_grad[0] else None,
+                        unbroadcast(ctx, neg(g), 1) if ctx.needs_input_grad[1] else None),
     jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: t, neg))
 
 
