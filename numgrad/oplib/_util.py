@@ -76,8 +76,9 @@ def binary_args(a, b) -> tuple[Tensor, Tensor]:
             a = to_dtype_tensor(a, dt)
         if b._data.dtype != dt:
             b = to_dtype_tensor(b, dt)
-    if a._data.shape != b._data.shape:
-        check_broadcast(a._data.shape, b._data.shape)
+    sa, sb = a._data.shape, b._data.shape
+    if sa != sb and sa and sb:  # a 0-d operand broadcasts against anything
+        check_broadcast(sa, sb)
     return a, b
 
 
