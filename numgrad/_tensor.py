@@ -28,33 +28,12 @@ class Tensor:
 
     def __init__(self, data: Any = None, requires_grad: bool = False):
         t = tensor(data if data is not None else [], requires_grad=requires_grad)
-        self._init_from(t._data, requires_grad)
-
-    def _init_from(self, data, requires_grad=False, grad_fn=None, version=None):
-        self._data = data
-        self._requires_grad = requires_grad
-        self._grad = None
-        self.grad_fn = grad_fn
-        self._version = version if version is not None else [0]
-        self._output_nr = 0
-        self._accum = None
-        self._base = None
-        self._device = "cpu"
-        self._fw = None
+        _init_fields(self, t._data, requires_grad, None, None, "cpu")
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, version=None, device="cpu"):
         t = object.__new__(cls)
-        t._data = data
-        t._requires_grad = requires_grad
-        t._grad = None
-        t.grad_fn = grad_fn
-        t._version = version if version is not None else [0]
-        t._output_nr = 0
-        t._accum = None
-        t._base = None
-        t._device = device
-        t._fw = None
+        _init_fields(t, data, requires_grad, grad_fn, version, device)
         return t
 
     # ----- attributes -------------------------------------------------
@@ -507,7 +486,21 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     return res
 
 
+def _init_fields(t, data, requires_grad, grad_fn, version, device) -> None:
+    t._data = data
+    t._requires_grad = requires_grad
+    t._grad = None
+    t.grad_fn = grad_fn
+    t._version = version if version is not None else [0]
+    t._output_nr = 0
+    t._accum = None
+    t._base = None
+    t._device = device
+    t._fw = None
+
+
 def _new(data, dev="cpu") -> Tensor:
+    """A plain result tensor: _init_fields inlined, as this runs once per op."""
     t = _object_new(Tensor)
     t._data = data
     t._requires_grad = False
