@@ -8,20 +8,26 @@
 The models (benchmarks/models.py) are PyTorch's functional_autograd_benchmark
 ppl_simple_reg and ppl_robust_reg, an MLP 256 -> 256 (two tanh layers) and a
 200-dimensional Rosenbrock function, the same code on each library. Tasks are
-those of PyTorch's benchmark: vjp, jvp, vhp, hvp, jacobian, hessian, called
-the way it calls them (inputs as a tuple, v drawn like torch.rand_like).
-The torch.func column runs the matching torch.func transform as PyTorch's
-benchmark runs functorch (vjp, jvp, vjp / jvp of grad_and_value, jacrev,
-hessian), under no_grad.
+those of PyTorch's benchmark: vjp, jvp, vhp, hvp, jacobian, hessian and its
+vectorized tasks jacfwd / jacrev (jacobian, vectorize=True, forward / reverse
+mode) and hessian_fwdrev / hessian_revrev (hessian, vectorize=True, outer
+jacobian in forward / reverse mode), called the way it calls them (inputs as
+a tuple, v drawn like torch.rand_like). The torch.func column runs the
+matching torch.func transform as PyTorch's benchmark runs functorch (vjp,
+jvp, vjp / jvp of grad_and_value, jacrev, hessian, jacfwd, jacfwd(jacrev),
+jacrev(jacrev)), under no_grad.
 
 numgrad's jacobian / hessian run with its default vectorize=True (one batched
 backward pass); the torch column is torch's faster of vectorize=False (its
 default) and vectorize=True, named in the last column, except for the
 Rosenbrock hessian, which is compared with torch's vectorized hessian. The
+vectorized tasks run vectorize=True in both libraries (torch's forward mode
+requires it); for the MLP's jacfwd, torch's fastest forward-mode jacobian is
+the faster of the torch column (autograd.functional) and torch.func.jacfwd. The
 "row-by-row" rows run both libraries with vectorize=False (one backward pass
 per row). JAX, where installed, runs the matching jax transform under
-`jax.jit` (vjp, jvp, vjp of grad, jvp of grad, jacrev, hessian): a compiled
-bound, not an eager peer.
+`jax.jit` (vjp, jvp, vjp of grad, jvp of grad, jacrev, hessian, jacfwd,
+jacfwd(jacrev), jacrev(jacrev)): a compiled bound, not an eager peer.
 
 Before timing, every numgrad result is checked against torch's. Everything
 runs in one process on one thread (torch.set_num_threads(1); BLAS, OpenMP,
@@ -125,7 +131,11 @@ def torch_func_task(model: M.Model, B: M.Backend, task: str) -> Callable[[], Any
     fn = {"vjp": vjp, "vhp": vhp, "hvp": hvp,
           "jvp": lambda: tf.jvp(f, inputs, v),
           "jacobian": lambda: tf.jacrev(f, argnums)(*inputs),
-          "hessian": lambda: tf.hessian(f, argnums)(*inputs)}[task]
+          "hessian": lambda: tf.hessian(f, argnums)(*inputs),
+          "jacfwd": lambda: tf.jacfwd(f, argnums)(*inputs),
+          "jacrev": lambda: tf.jacrev(f, argnums)(*inputs),
+          "hessian_fwdrev": lambda: tf.jacfwd(tf.jacrev(f, argnums), argnums)(*inputs),
+          "hessian_revrev": lambda: tf.jacrev(tf.jacrev(f, argnums), argnums)(*inputs)}[task]
     return torch.no_grad()(fn)
 
 
@@ -142,9 +152,13 @@ def jax_task(model: M.Model, B: M.Backend, task: str) -> Callable[[], Any]:
         g = jax.jit(lambda *x: jax.vjp(jax.grad(f, argnums), *x)[1](v))
     elif task == "hvp":
         g = jax.jit(lambda *x: jax.jvp(jax.grad(f, argnums), x, v))
-    elif task == "jacobian":
+    elif task in ("jacobian", "jacrev"):
         g = jax.jit(jax.jacrev(f, argnums))
-    else:
+    elif task == "jacfwd":
+        g = jax.jit(jax.jacfwd(f, argnums))
+    elif task == "hessian_revrev":
+        g = jax.jit(jax.jacrev(jax.jacrev(f, argnums), argnums))
+    else:  # hessian, hessian_fwdrev: jax.hessian is jacfwd(jacrev)
         g = jax.jit(jax.hessian(f, argnums))
     return lambda: jax.block_until_ready(g(*inputs))
 
@@ -175,6 +189,7 @@ def build_rows(model_names, task_names, backends) -> list[Row]:
             if mt is not None:
                 tb = backends[1]
                 variants = ((True,) if (name, task) in TORCH_VECTORIZED_ONLY
+                            or task in M.VECTORIZED_TASKS
                             else (False, True) if matrix else (None,))
                 for vec in variants:
                     label = "" if vec is None else f"vectorize={vec}"
@@ -213,7 +228,7 @@ def main(argv=None) -> None:
                     help="cProfile numgrad on each row where it is slower than torch")
     ap.add_argument("--models", default=",".join(M.MODELS),
                     help="comma-separated models (default: all)")
-    ap.add_argument("--tasks", default=",".join(M.SCALAR_TASKS),
+    ap.add_argument("--tasks", default=",".join(M.ALL_TASKS),
                     help="comma-separated tasks (default: all)")
     args = ap.parse_args(argv)
     repeat, min_time = (3, 0.05) if args.quick else (7, 0.2)

@@ -20,6 +20,12 @@ same point, in float32.
   rosenbrock_200   sum(100 (x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2), 200
                    dimensions; its hessian (200 x 200) is the point.
 
+Like PyTorch's benchmark, the ppl models also run its vectorized tasks
+(VECTORIZED_TASKS): jacfwd and jacrev (jacobian with vectorize=True, forward
+or reverse mode) and hessian_fwdrev and hessian_revrev (hessian with
+vectorize=True, forward-over-reverse or reverse-over-reverse); the MLP runs
+jacfwd too.
+
 The log-densities are written out directly (no torch.distributions), the same
 formulas torch.distributions uses.
 """
@@ -39,6 +45,15 @@ ROSENBROCK_DIM = 200
 # Tasks of torch.autograd.functional; which ones each model runs is in MODELS.
 SCALAR_TASKS = ("vjp", "jvp", "vhp", "hvp", "jacobian", "hessian")
 VECTOR_TASKS = ("vjp", "jvp", "jacobian")
+# PyTorch's benchmark's VECTORIZED_TASKS: jacobian / hessian with vectorize=True and the
+# given (outer) jacobian strategy.
+VECTORIZED_TASKS = {
+    "jacfwd": ("jacobian", {"strategy": "forward-mode"}),
+    "jacrev": ("jacobian", {}),
+    "hessian_fwdrev": ("hessian", {"outer_jacobian_strategy": "forward-mode"}),
+    "hessian_revrev": ("hessian", {}),
+}
+ALL_TASKS = SCALAR_TASKS + tuple(VECTORIZED_TASKS)
 
 
 @dataclass(frozen=True)
@@ -145,7 +160,7 @@ def ppl_simple_reg(B: Backend, seed: int = 0) -> Model:
         mu = B.matmul(X, beta)
         return (bernoulli_logits_log_prob(B, mu, Y).sum()
                 + normal_log_prob(B, beta, 0.0, 1.0).sum())
-    return Model("ppl_simple_reg", forward, (B.tensor(beta, requires_grad=True),), SCALAR_TASKS)
+    return Model("ppl_simple_reg", forward, (B.tensor(beta, requires_grad=True),), ALL_TASKS)
 
 
 def ppl_robust_reg(B: Backend, seed: int = 0) -> Model:
@@ -174,7 +189,7 @@ def ppl_robust_reg(B: Backend, seed: int = 0) -> Model:
                       + normal_log_prob(B, beta, beta_mean, beta_sigma))
         return nu_score.sum() + sigma_score.sum() + beta_score.sum()
     inputs = tuple(B.tensor(a, requires_grad=True) for a in (nu, s, beta))
-    return Model("ppl_robust_reg", forward, inputs, SCALAR_TASKS)
+    return Model("ppl_robust_reg", forward, inputs, ALL_TASKS)
 
 
 def mlp_256(B: Backend, seed: int = 0) -> Model:
@@ -187,7 +202,7 @@ def mlp_256(B: Backend, seed: int = 0) -> Model:
 
     def forward(x):
         return B.tanh(B.matmul(W2, B.tanh(B.matmul(W1, x) + b1)) + b2)
-    return Model("mlp_256", forward, (B.tensor(x, requires_grad=True),), VECTOR_TASKS)
+    return Model("mlp_256", forward, (B.tensor(x, requires_grad=True),), VECTOR_TASKS + ("jacfwd",))
 
 
 def rosenbrock_200(B: Backend, seed: int = 0) -> Model:
@@ -226,9 +241,14 @@ def task_vectors(model: Model, B: Backend, task: str, seed: int = 1):
 
 def functional_task(model: Model, B: Backend, task: str, vectorize: bool = True) -> Callable[[], Any]:
     """A no-argument callable running `B.functional.<task>` on the model, the way PyTorch's
-    functional_autograd_benchmark calls it (inputs as a tuple)."""
+    functional_autograd_benchmark calls it (inputs as a tuple). The VECTORIZED_TASKS call
+    jacobian / hessian with their strategy (torch's forward mode needs vectorize=True)."""
     F = B.functional
     fn, inputs = model.forward, model.inputs
+    if task in VECTORIZED_TASKS:
+        name, strategy = VECTORIZED_TASKS[task]
+        f = getattr(F, name)
+        return lambda: f(fn, inputs, vectorize=vectorize, **strategy)
     if task in ("jacobian", "hessian"):
         f = getattr(F, task)
         return lambda: f(fn, inputs, vectorize=vectorize)

@@ -6,14 +6,18 @@
 Models (see benchmarks/models.py): PyTorch's functional_autograd_benchmark
 ppl_simple_reg and ppl_robust_reg, an MLP 256 -> 256 with two tanh layers and
 a 200-dimensional Rosenbrock function. Each task (vjp, jvp, vhp, hvp,
-jacobian, hessian) is timed and its peak memory measured wherever the model
-supports it (vhp, hvp and hessian need a scalar output, so the MLP skips
-them). jacobian and hessian run vectorized (numgrad's default, one batched
-backward pass) and row by row (vectorize=False).
+jacobian, hessian, and PyTorch's vectorized tasks jacfwd, jacrev,
+hessian_fwdrev, hessian_revrev) is timed and its peak memory measured wherever
+the model runs it (models.py lists which; vhp, hvp and the hessians need a
+scalar output, so the MLP skips them). jacobian and hessian run vectorized
+(numgrad's default, one batched backward pass) and row by row
+(vectorize=False); jacfwd and hessian_fwdrev push all columns through one
+batched forward-mode pass.
 
 track_ benchmarks count things that do not depend on timing noise: backward
 passes run per task (calls of numgrad.autograd.engine.execute: 1 for a
-vectorized jacobian, 2 for a vectorized hessian) and graph nodes recorded per
+vectorized jacobian, 2 for a vectorized hessian, 0 for jacfwd, 1 for
+hessian_fwdrev) and graph nodes recorded per
 task (calls of numgrad._tensor._record, the per-op recording hook).
 setup() runs each task once, so kernel compilation is never timed.
 """
@@ -32,14 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import models as M  # noqa: E402
 
 B = M.numgrad_backend()
-TASKS = ["vjp", "jvp", "vhp", "hvp", "jacobian", "hessian"]
+TASKS = list(M.ALL_TASKS)
 
 
 def make_task(model: str, task: str, vectorize: bool = True):
     """The task's callable on `model`; NotImplementedError (asv: skip) where it does not apply."""
     m = M.MODELS[model](B)
     if task not in m.tasks:
-        raise NotImplementedError(f"{model} has no {task} (its output is not a scalar)")
+        raise NotImplementedError(f"{model} does not run {task}")
     return M.functional_task(m, B, task, vectorize=vectorize)
 
 
