@@ -63,7 +63,7 @@ def test_seed_basic_usage():
 
 
 def test_seed_module_with_dual_parameters():
-    nn = pytest.importorskip("numgrad.nn")
+    nn = ng.nn
     ng.manual_seed(0)
     model = nn.Linear(5, 5)
     inp = ng.randn(16, 5)
