@@ -38,15 +38,16 @@ numgrad's Numba kernels).
 from __future__ import annotations
 
 import os
+import sys
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import bench, pin_threads  # noqa: E402
+
+pin_threads(1)
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -56,11 +57,9 @@ import numpy as np  # noqa: E402
 
 # Run against the working tree this script lives in.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numgrad as ng  # noqa: E402
 
 import models as M  # noqa: E402
-from timing import bench  # noqa: E402
 
 try:
     import torch

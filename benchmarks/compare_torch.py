@@ -41,10 +41,10 @@ def _threads_from_argv() -> str:
 
 
 _THREADS = _threads_from_argv()
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ[_var] = _THREADS
-if _THREADS == "1":
-    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import bench, pin_threads  # noqa: E402
+
+pin_threads(_THREADS)
 
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
@@ -70,12 +70,9 @@ except ImportError:
 # Run against the working tree this script lives in.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numgrad as ng  # noqa: E402
-from timing import bench  # noqa: E402
-
-SIN_CHAIN = 100
-BATCH, DIM_IN, HIDDEN, DIM_OUT = 16, 1000, 100, 10
-LR = 0.001
-N_LARGE = 4 * 1024 * 1024
+from core_tasks import (BATCH, DIM_IN, DIM_OUT, HIDDEN, LR, N_LARGE, SIN_CHAIN,  # noqa: E402
+                        large_inputs, make_tiny_model, sin_chain_numgrad, tanh_mul_numgrad,
+                        tiny_model_numgrad, training_step)
 
 
 # ------------------------------------------------------------------ timing
@@ -90,17 +87,6 @@ def fmt_time(t: float | None) -> str:
 
 
 # ------------------------------------------------------------------ (a) sin chain
-
-def sin_chain_numgrad():
-    x = ng.tensor(np.linspace(0.0, 1.0, 10, dtype=np.float32), requires_grad=True)
-
-    def step():
-        y = x
-        for _ in range(SIN_CHAIN):
-            y = ng.sin(y)
-        y.sum().backward()
-        x.grad = None
-    return step
 
 
 def sin_chain_torch():
@@ -127,38 +113,7 @@ def sin_chain_jax():
 
 # ------------------------------------------------------------------ (b) TinyModel
 
-def make_tiny_model(nn):
-    """The tutorial's TinyModel, written once for any torch-like `nn` module."""
-    class TinyModel(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layer1 = nn.Linear(DIM_IN, HIDDEN)
-            self.relu = nn.ReLU()
-            self.layer2 = nn.Linear(HIDDEN, DIM_OUT)
 
-        def forward(self, x):
-            return self.layer2(self.relu(self.layer1(x)))
-    return TinyModel()
-
-
-def _training_step(model, opt, inp, ideal):
-    def step():
-        pred = model(inp)
-        loss = (ideal - pred).pow(2).sum()
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-    return step
-
-
-def tiny_model_numgrad():
-    """(step, how the model was built)."""
-    rng = np.random.default_rng(0)
-    inp = ng.tensor(rng.standard_normal((BATCH, DIM_IN), dtype=np.float32))
-    ideal = ng.tensor(rng.standard_normal((BATCH, DIM_OUT), dtype=np.float32))
-    model = make_tiny_model(ng.nn)
-    opt = ng.optim.SGD(model.parameters(), lr=LR)
-    return _training_step(model, opt, inp, ideal), "numgrad.nn"
 
 
 def tiny_model_torch():
@@ -167,7 +122,7 @@ def tiny_model_torch():
     ideal = torch.randn(BATCH, DIM_OUT, generator=g)
     model = make_tiny_model(torch.nn)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    return _training_step(model, opt, inp, ideal)
+    return training_step(model, opt, inp, ideal)
 
 
 def tiny_model_jax():
@@ -195,25 +150,10 @@ def tiny_model_jax():
 
 # ------------------------------------------------------------------ (c) large elementwise
 
-def _large_inputs():
-    rng = np.random.default_rng(0)
-    return (rng.standard_normal(N_LARGE, dtype=np.float32),
-            rng.standard_normal(N_LARGE, dtype=np.float32))
-
-
-def tanh_mul_numgrad():
-    xa, wa = _large_inputs()
-    x = ng.tensor(xa, requires_grad=True)
-    w = ng.tensor(wa, requires_grad=True)
-
-    def step():
-        (ng.tanh(x) * w).sum().backward()
-        x.grad = w.grad = None
-    return step
 
 
 def tanh_mul_torch():
-    xa, wa = _large_inputs()
+    xa, wa = large_inputs()
     x = torch.tensor(xa, requires_grad=True)
     w = torch.tensor(wa, requires_grad=True)
 
@@ -224,7 +164,7 @@ def tanh_mul_torch():
 
 
 def tanh_mul_jax():
-    xa, wa = _large_inputs()
+    xa, wa = large_inputs()
     x, w = jnp.asarray(xa), jnp.asarray(wa)
     g = jax.jit(jax.grad(lambda x, w: (jnp.tanh(x) * w).sum(), argnums=(0, 1)))
     return lambda: g(x, w)[1].block_until_ready()
@@ -240,9 +180,11 @@ def memcpy_4x16mb():
 # ------------------------------------------------------------------ driver
 
 TASKS = [
-    ("a", f"sin x{SIN_CHAIN} chain, 10 el f32", sin_chain_numgrad, sin_chain_torch, sin_chain_jax),
-    ("b", "TinyModel train step (b=16)", tiny_model_numgrad, tiny_model_torch, tiny_model_jax),
-    ("c", "(tanh(x)*w).sum(), 4M f32", tanh_mul_numgrad, tanh_mul_torch, tanh_mul_jax),
+    ("a", f"sin x{SIN_CHAIN} chain, 10 el f32", lambda: sin_chain_numgrad(ng)[0], sin_chain_torch,
+     sin_chain_jax),
+    ("b", "TinyModel train step (b=16)", lambda: tiny_model_numgrad(ng), tiny_model_torch,
+     tiny_model_jax),
+    ("c", "(tanh(x)*w).sum(), 4M f32", lambda: tanh_mul_numgrad(ng), tanh_mul_torch, tanh_mul_jax),
 ]
 
 
@@ -280,15 +222,11 @@ def main(argv=None) -> None:
         + (["jax.jit", "ng/jax"] if jax is not None else [])
     header = f"{'task':<36}" + "".join(f"{c:>11}" for c in cols)
     rows = [header, "-" * len(header)]
-    notes = []
     timings: dict[str, dict[str, float]] = {}
     for key, title, make_ng, make_torch, make_jax in TASKS:
         if key not in args.tasks:
             continue
-        made = make_ng()
-        step, how = made if isinstance(made, tuple) else (made, "")
-        if how:
-            notes.append(f"({key}) numgrad model built with {how}")
+        step = make_ng()
         t_ng = bench(step, repeat, min_time)
         cells = [fmt_time(t_ng)]
         got = timings[key] = {"numgrad": t_ng}
@@ -311,8 +249,6 @@ def main(argv=None) -> None:
         ratios = ", ".join(f"{name} {t / t_copy:.2f}x" for name, t in timings["c"].items())
         print(f"\n(c) vs np.copyto of 4 x 16 MB ({fmt_time(t_copy)}, "
               f"{4 * 16 * 2**20 / t_copy / 1e9:.1f} GB/s): {ratios}")
-    for n in notes:
-        print(n)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,20 @@
-"""Timing shared by the comparison scripts."""
+"""Timing and thread pinning shared by the comparison scripts (stdlib only, so
+it can be imported before numpy)."""
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from typing import Any, Callable
+
+
+def pin_threads(n: int | str = 1) -> None:
+    """Set BLAS / OpenMP / Numba / XLA thread counts; call before numpy is imported."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = str(n)
+    if str(n) == "1":
+        os.environ.setdefault("XLA_FLAGS",
+                              "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 
 def bench(fn: Callable[[], Any], repeat: int, min_time: float) -> float:

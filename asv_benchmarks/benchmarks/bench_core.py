@@ -23,71 +23,14 @@ PYTHONPATH to its benchmark processes).
 import sys
 from pathlib import Path
 
-import numpy as np
-
 try:
     import numgrad as ng
 except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     import numgrad as ng
 
-SIN_CHAIN = 100
-BATCH, DIM_IN, HIDDEN, DIM_OUT = 16, 1000, 100, 10
-LR = 0.001
-N_LARGE = 4 * 1024 * 1024
-
-
-def sin_chain_step():
-    x = ng.tensor(np.linspace(0.0, 1.0, 10, dtype=np.float32), requires_grad=True)
-
-    def forward():
-        y = x
-        for _ in range(SIN_CHAIN):
-            y = ng.sin(y)
-        return y.sum()
-
-    def step():
-        forward().backward()
-        x.grad = None
-    return step, forward
-
-
-def tiny_model_step():
-    rng = np.random.default_rng(0)
-    inp = ng.tensor(rng.standard_normal((BATCH, DIM_IN), dtype=np.float32))
-    ideal = ng.tensor(rng.standard_normal((BATCH, DIM_OUT), dtype=np.float32))
-    nn, optim = ng.nn, ng.optim
-
-    class TinyModel(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layer1 = nn.Linear(DIM_IN, HIDDEN)
-            self.relu = nn.ReLU()
-            self.layer2 = nn.Linear(HIDDEN, DIM_OUT)
-
-        def forward(self, x):
-            return self.layer2(self.relu(self.layer1(x)))
-
-    model = TinyModel()
-    opt = optim.SGD(model.parameters(), lr=LR)
-
-    def step():
-        loss = (ideal - model(inp)).pow(2).sum()
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-    return step
-
-
-def tanh_mul_step():
-    rng = np.random.default_rng(0)
-    x = ng.tensor(rng.standard_normal(N_LARGE, dtype=np.float32), requires_grad=True)
-    w = ng.tensor(rng.standard_normal(N_LARGE, dtype=np.float32), requires_grad=True)
-
-    def step():
-        (ng.tanh(x) * w).sum().backward()
-        x.grad = w.grad = None
-    return step
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from core_tasks import sin_chain_numgrad, tanh_mul_numgrad, tiny_model_numgrad  # noqa: E402
 
 
 def count_graph_nodes(root) -> int:
@@ -109,7 +52,7 @@ def distinct_kernels() -> int:
 
 class SinChain:
     def setup(self):
-        self.step, self.forward = sin_chain_step()
+        self.step, self.forward = sin_chain_numgrad(ng)
         self.step()
 
     def time_forward_backward(self):
@@ -122,7 +65,7 @@ class SinChain:
 
 class TinyModel:
     def setup(self):
-        self.step = tiny_model_step()
+        self.step = tiny_model_numgrad(ng)
         self.step()
 
     def time_train_step(self):
@@ -131,7 +74,7 @@ class TinyModel:
 
 class TanhMul4M:
     def setup(self):
-        self.step = tanh_mul_step()
+        self.step = tanh_mul_numgrad(ng)
         self.step()
 
     def time_forward_backward(self):
@@ -143,7 +86,7 @@ class TanhMul4M:
 
 def track_kernels_compiled():
     """Kernels compiled by one run of each workload, in a fresh benchmark process."""
-    for make in (lambda: sin_chain_step()[0], tiny_model_step, tanh_mul_step):
+    for make in (lambda: sin_chain_numgrad(ng)[0], lambda: tiny_model_numgrad(ng), lambda: tanh_mul_numgrad(ng)):
         make()()
     return distinct_kernels()
 

@@ -90,13 +90,19 @@ def argmin_rows(a, out):
     return out
 
 
+@numba.njit(cache=True, inline="always")
+def _row_max(a, i):
+    m = a[i, 0]
+    for j in range(1, a.shape[1]):
+        if a[i, j] > m:
+            m = a[i, j]
+    return m
+
+
 @numba.njit(cache=True)
 def logsumexp_rows(a, out):
     for i in range(a.shape[0]):
-        m = a[i, 0]
-        for j in range(1, a.shape[1]):
-            if a[i, j] > m:
-                m = a[i, j]
+        m = _row_max(a, i)
         if np.isinf(m):
             # all -inf (or an +inf): avoid inf - inf
             out[i] = m
@@ -141,10 +147,7 @@ def softmax_rows(a, out):
     for i in range(a.shape[0]):
         if n == 0:
             continue
-        m = a[i, 0]
-        for j in range(1, n):
-            if a[i, j] > m:
-                m = a[i, j]
+        m = _row_max(a, i)
         s = a.dtype.type(0)
         for j in range(n):
             e = np.exp(a[i, j] - m)
@@ -161,10 +164,7 @@ def log_softmax_rows(a, out):
     for i in range(a.shape[0]):
         if n == 0:
             continue
-        m = a[i, 0]
-        for j in range(1, n):
-            if a[i, j] > m:
-                m = a[i, j]
+        m = _row_max(a, i)
         if np.isinf(m):
             # all -inf (or an +inf): avoid inf - inf in the shift
             m = a.dtype.type(0)

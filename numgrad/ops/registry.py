@@ -58,8 +58,11 @@ class Op:
             self.node_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward0"
 
     def kernel(self, device: str, dtype: np.dtype, nin: int = 1, out_dtype=None):
-        """The elementwise kernel of this op for (device, dtype), built on first use."""
-        key = (device, dtype, out_dtype)
+        """The elementwise kernel of this op for (device, dtype), built on first use.
+
+        Plain CPU kernels are keyed by the dtype alone: the per-op fast path
+        (_elementwise_cpu) looks them up without building a tuple."""
+        key = dtype if device == "cpu" and out_dtype is None else (device, dtype, out_dtype)
         k = self.kernels.get(key)
         if k is None:
             fn = self.scalar_f32 if (dtype == np.float32 and self.scalar_f32) else self.scalar
@@ -87,9 +90,9 @@ def get(name: str) -> Op:
 
 
 def _elementwise_cpu(op: Op, *arrays):
-    k = op.kernels.get(arrays[0].dtype)  # fast path: cpu kernels are also keyed by dtype alone
+    k = op.kernels.get(arrays[0].dtype)
     if k is None:
-        k = op.kernels[arrays[0].dtype] = op.kernel("cpu", arrays[0].dtype, len(arrays))
+        k = op.kernel("cpu", arrays[0].dtype, len(arrays))
     return k(*arrays)
 
 
