@@ -15,7 +15,7 @@ _grad_state = grad_mode._state
 
 
 def _grad_enabled() -> bool:
-    return getattr(_grad_state, "enabled", True)
+    return _grad_state.enabled
 
 
 class Tensor:
@@ -455,17 +455,23 @@ _scalar_arrays: dict = {}
 def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tensor:
     """Run `op` on `inputs` and, when grad mode is on and an input requires
     grad, record a graph node for it. This is the per-op hot path."""
-    dev = inputs[0]._device
-    record = False
-    arrays = []
-    for t in inputs:
-        if t._requires_grad:
-            record = True
-        if t._device != dev:
-            raise RuntimeError(
-                "Expected all tensors to be on the same device, but found at least two devices, "
-                f"{dev} and {t._device}!")
-        arrays.append(t._data)
+    if len(inputs) == 1:
+        t = inputs[0]
+        dev = t._device
+        record = t._requires_grad
+        arrays = (t._data,)
+    else:
+        dev = inputs[0]._device
+        record = False
+        arrays = []
+        for t in inputs:
+            if t._requires_grad:
+                record = True
+            if t._device != dev:
+                raise RuntimeError(
+                    "Expected all tensors to be on the same device, but found at least two "
+                    f"devices, {dev} and {t._device}!")
+            arrays.append(t._data)
     impl = op.impls.get(dev)
     if impl is None:
         raise NotImplementedError(f"op {op.name!r} has no kernel for device {dev!r}")
@@ -478,7 +484,7 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     else:
         out = impl(op, *arrays, **params) if params else impl(op, *arrays)
     res = _new(out, dev)
-    if record and op.differentiable and getattr(_grad_state, "enabled", True):
+    if record and op.differentiable and _grad_state.enabled:
         res._requires_grad = True
         res.grad_fn = _record(op, inputs, params, res)
     if _fw_hook is not None:
@@ -525,24 +531,39 @@ _profiler = None
 
 
 def _record(op: Op, inputs, params, out: Tensor):
-    node = (op.__dict__.get("_node_cls") or op_node_class(op))()
+    node = (op._node_cls or op_node_class(op))()
     save = op.save
-    n = len(inputs)
-    if save:
-        saved = [None] * n
-        versions = [0] * n
-        for i in save:
-            if i.__class__ is tuple:  # (i, j): save input i only if input j requires grad
-                i, j = i
-                if not inputs[j]._requires_grad:
-                    continue
-            t = inputs[i]
-            saved[i] = t
-            versions[i] = t._version[0]
-        node._saved = saved
+    if len(inputs) == 1:
+        t = inputs[0]
+        if save:  # a one-input op can only save its input
+            node._saved = (t,)
+            versions = [t._version[0]]
+        else:
+            node._saved = ()
+            versions = []
+        node.in_shapes = (t._data.shape,)
+        node.needs_input_grad = _ONE_NEEDS_GRAD
+        fn = t.grad_fn
+        node.next_functions = ((fn, t._output_nr) if fn is not None else _edge(t),)
     else:
-        node._saved = ()
-        versions = []
+        if save:
+            saved = [None] * len(inputs)
+            versions = [0] * len(inputs)
+            for i in save:
+                if i.__class__ is tuple:  # (i, j): save input i only if input j requires grad
+                    i, j = i
+                    if not inputs[j]._requires_grad:
+                        continue
+                t = inputs[i]
+                saved[i] = t
+                versions[i] = t._version[0]
+            node._saved = saved
+        else:
+            node._saved = ()
+            versions = []
+        node.in_shapes = tuple([t._data.shape for t in inputs])
+        node.needs_input_grad = tuple([t._requires_grad for t in inputs])
+        node.next_functions = tuple([_edge(t) for t in inputs])
     if op.save_output:
         node._out_data = (out._data, out._version)
         versions.append(0)
@@ -550,15 +571,6 @@ def _record(op: Op, inputs, params, out: Tensor):
         node._out_data = None
     node._versions = versions
     node.params = params
-    if n == 1:
-        t = inputs[0]
-        node.in_shapes = (t._data.shape,)
-        node.needs_input_grad = (True,)
-        node.next_functions = ((t.grad_fn, t._output_nr) if t.grad_fn is not None else _edge(t),)
-    else:
-        node.in_shapes = tuple([t._data.shape for t in inputs])
-        node.needs_input_grad = tuple([t._requires_grad for t in inputs])
-        node.next_functions = tuple([_edge(t) for t in inputs])
     node.out_shape = out._data.shape
     node._freed = False
     if _anomaly_hook is not None:
@@ -566,11 +578,13 @@ def _record(op: Op, inputs, params, out: Tensor):
     return node
 
 
+_ONE_NEEDS_GRAD = (True,)
 _anomaly_hook = None
 
 
 def op_node_class(op: Op) -> type:
-    cls = op.__dict__.get("_node_cls")
+    """The graph-node class of `op` (one per op, made on first use)."""
+    cls = op._node_cls
     if cls is None:
         cls = op._node_cls = node_class(op)
     return cls

@@ -25,23 +25,27 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     tensors); with accumulate=False they are returned, one per target edge,
     and no `.grad` is touched.
     """
-    # 1. dependency counts over the reachable graph (iterative DFS); with targets,
-    #    also each node's parents, to find the nodes that lead to a target
+    # 1. dependency counts over the reachable graph (iterative DFS; a node is
+    #    visited when first counted); with targets, also each node's parents,
+    #    to find the nodes that lead to a target
     deps: dict = {}
     parents: dict | None = {} if targets is not None else None
-    stack = list(dict.fromkeys(n for n, _ in roots if n is not None))  # one visit per node
-    seen = set(stack)
+    stack = list(dict.fromkeys(n for n, _ in roots if n is not None))
+    root_nodes = set(stack)
     while stack:
         n = stack.pop()
         for m, _ in n.next_functions:
             if m is None:
                 continue
-            deps[m] = deps.get(m, 0) + 1
+            c = deps.get(m)
+            if c is None:
+                deps[m] = 1
+                if m not in root_nodes:
+                    stack.append(m)
+            else:
+                deps[m] = c + 1
             if parents is not None:
                 parents.setdefault(m, []).append(n)
-            if m not in seen:
-                seen.add(m)
-                stack.append(m)
 
     # 2. with targets, run only nodes that lead to one
     target_slots = None

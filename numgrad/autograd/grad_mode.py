@@ -4,12 +4,19 @@ from __future__ import annotations
 import functools
 import threading
 
-_state = threading.local()
+class _State(threading.local):
+    # class-level defaults: a thread that never set a mode reads these without
+    # the (slow) failed attribute lookup that getattr(..., default) would do
+    enabled = True
+    inference = False
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """Whether operations are currently recorded for autograd."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set(mode: bool) -> None:
@@ -17,7 +24,7 @@ def _set(mode: bool) -> None:
 
 
 def is_inference_mode_enabled() -> bool:
-    return getattr(_state, "inference", False)
+    return _state.inference
 
 
 class _Mode:

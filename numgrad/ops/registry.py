@@ -52,6 +52,7 @@ class Op:
     differentiable: bool = True
     node_name: str = ""
     kernels: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False)
+    _node_cls: Any = field(default=None, repr=False)  # its graph-node class, made on first use
 
     def __post_init__(self):
         if not self.node_name:
