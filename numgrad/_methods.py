@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numgrad._tensor import Tensor, _grad_enabled, mark_view
+from numgrad._tensor import Tensor, _grad_enabled
 from numgrad.oplib import MODULES
 from numgrad.oplib import linalg
 from numgrad.oplib import pointwise as P

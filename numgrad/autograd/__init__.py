@@ -1,7 +1,6 @@
 """`numgrad.autograd`: reverse-mode differentiation of recorded graphs."""
 from __future__ import annotations
 
-from typing import Sequence
 
 from numgrad.autograd import engine
 from numgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,

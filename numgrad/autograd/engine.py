@@ -26,15 +26,12 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     and no `.grad` is touched.
     """
     # 1. dependency counts over the reachable graph (iterative DFS; a node is
-    #    visited when first counted); with targets, also each node's parents,
-    #    to find the nodes that lead to a target
+    #    visited when first counted)
     deps: dict = {}
-    parents: dict | None = {} if targets is not None else None
     stack = list(dict.fromkeys(n for n, _ in roots if n is not None))
     root_nodes = set(stack)
     while stack:
-        n = stack.pop()
-        for m, _ in n.next_functions:
+        for m, _ in stack.pop().next_functions:
             if m is None:
                 continue
             c = deps.get(m)
@@ -44,10 +41,8 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     stack.append(m)
             else:
                 deps[m] = c + 1
-            if parents is not None:
-                parents.setdefault(m, []).append(n)
 
-    # 2. with targets, run only nodes that lead to one
+    # 2. with targets, run only the nodes that lead to one
     target_slots = None
     runs = None
     if targets is not None:
@@ -55,13 +50,7 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
         for i, (n, nr) in enumerate(targets):
             if n is not None:
                 target_slots.setdefault(n, []).append((nr, i))
-        runs = set()
-        stack = list(target_slots)
-        while stack:
-            for p in parents.get(stack.pop(), ()):
-                if p not in runs:
-                    runs.add(p)
-                    stack.append(p)
+        runs = _nodes_leading_to(target_slots, root_nodes, deps)
 
     buffers: dict = {}
     for (n, nr), g in zip(roots, root_grads):
@@ -73,8 +62,6 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
     captured = [None] * (len(targets) if targets is not None else 0)
-    root_arrays = {id(g._data) for g in root_grads}
-    assigned: set = set()
     pending = []
     ready = [n for n in buffers if n not in deps]
     pop, push = ready.pop, ready.append
@@ -123,11 +110,35 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 if not left:
                     push(m)
         # leaf grads change only once the whole pass succeeded: an error leaves them intact
-        for t, g in pending:
-            _accumulate_into(t, g, create_graph, root_arrays, assigned)
+        if pending:
+            root_arrays = {id(g._data) for g in root_grads}
+            assigned: set = set()
+            for t, g in pending:
+                _accumulate_into(t, g, create_graph, root_arrays, assigned)
     finally:
         grad_mode._set(prev_mode)
     return captured
+
+
+def _nodes_leading_to(target_slots, root_nodes, deps):
+    """The nodes with a path to a target node, or None when that is every node: the
+    common case of targets that are leaves (AccumulateGrad) covering every leaf reached."""
+    if all(n.__class__ is AccumulateGrad for n in target_slots) and all(
+            n in target_slots for n in deps if n.__class__ is AccumulateGrad):
+        return None
+    parents: dict = {}
+    for n in list(root_nodes) + list(deps):
+        for m, _ in n.next_functions:
+            if m is not None:
+                parents.setdefault(m, []).append(n)
+    runs = set()
+    stack = list(target_slots)
+    while stack:
+        for p in parents.get(stack.pop(), ()):
+            if p not in runs:
+                runs.add(p)
+                stack.append(p)
+    return runs
 
 
 def _slots(node, nr, g):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, to_tensor_like
+from numgrad._tensor import Tensor, as_tensor, to_tensor_like
 
 
 def batch_ndim(ctx, g: Tensor) -> int:
@@ -26,8 +26,6 @@ def unbroadcast(ctx, g: Tensor, i: int) -> Tensor:
 
 def sum_to(g: Tensor, shape: tuple, b: int = 0) -> Tensor:
     """Sum `g` (with `b` leading batch dims) to `shape` after its batch dims."""
-    from numgrad.oplib.reduction import sum as _sum
-    from numgrad.oplib.shape import reshape
     gshape = g._data.shape
     tail = gshape[b:]
     lead = len(tail) - len(shape)
@@ -36,10 +34,10 @@ def sum_to(g: Tensor, shape: tuple, b: int = 0) -> Tensor:
         if n == 1 and tail[lead + k] != 1:
             dims.append(b + lead + k)
     if dims:
-        g = _sum(g, tuple(dims), keepdim=True)
+        g = _reduction.sum(g, tuple(dims), keepdim=True)
     target = gshape[:b] + tuple(shape)
     if g._data.shape != target:
-        g = reshape(g, target)
+        g = _shape.reshape(g, target)
     return g
 
 
@@ -103,8 +101,7 @@ def _category(d: np.dtype) -> int:
 
 
 def to_dtype_tensor(t: Tensor, dt) -> Tensor:
-    from numgrad.oplib.pointwise import to_dtype
-    return to_dtype(t, dt)
+    return _pointwise.to_dtype(t, dt)
 
 
 def check_broadcast(sa: tuple, sb: tuple) -> tuple:
@@ -129,5 +126,10 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
         return x
     if like is not None:
         return to_tensor_like(x, like)
-    from numgrad._tensor import as_tensor
     return as_tensor(x)
+
+
+# The op modules import this one; bound after its definitions, used at call time.
+import numgrad.oplib.pointwise as _pointwise  # noqa: E402
+import numgrad.oplib.reduction as _reduction  # noqa: E402
+import numgrad.oplib.shape as _shape  # noqa: E402

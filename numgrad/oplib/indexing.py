@@ -16,7 +16,8 @@ import numpy as np
 
 from numgrad._tensor import Tensor, _grad_enabled, apply, mark_view, to_tensor_like
 from numgrad.oplib._util import check_broadcast, normalize_dim, sum_to
-from numgrad.oplib.shape import _FULL, SLICE, _zeros, basic_index
+from numgrad.oplib.pointwise import where
+from numgrad.oplib.shape import _FULL, SLICE, _zeros, basic_index, reshape
 from numgrad.ops.registry import primitive
 
 __all__ = ["index_put", "index_select", "gather", "masked_fill", "tril", "triu", "diag",
@@ -323,7 +324,6 @@ def _values_for(input: Tensor, ix: _Index, values) -> tuple[Tensor, tuple]:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(sel)}")
     if vs != values.shape:
-        from numgrad.oplib.shape import reshape
         values = reshape(values, vs)
     return values, sel
 
@@ -373,7 +373,6 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = normalize_dim(dim, input.ndim)
     if input.ndim == 0:
-        from numgrad.oplib.shape import reshape
         return reshape(index_select(reshape(input, (1,)), 0, a), ())
     n = input.shape[d]
     if a.size and (a.max() >= n or a.min() < -n):
@@ -405,7 +404,6 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """`input` with `value` where the boolean `mask` (broadcast to input) is True."""
-    from numgrad.oplib.pointwise import where
     m = mask if isinstance(mask, Tensor) else Tensor._make(np.asarray(mask))
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "

@@ -16,7 +16,9 @@ import numpy as np
 
 from numgrad._tensor import Tensor, apply
 from numgrad.oplib._util import as_tensor_arg, binary_args, normalize_dim, sum_to, to_dtype_tensor
-from numgrad.oplib.reduction import amax, amin, vector_norm
+from numgrad.oplib.pointwise import add, mul, neg, sub
+from numgrad.oplib.reduction import amax, amin, sum, vector_norm
+from numgrad.oplib.shape import expand, reshape, transpose
 from numgrad.ops.registry import primitive
 
 __all__ = ["linear", "matmul", "mm", "bmm", "dot", "outer", "einsum", "trace", "det", "inverse"]
@@ -27,7 +29,6 @@ INPLACE = ()
 
 
 def _mT(x: Tensor) -> Tensor:
-    from numgrad.oplib.shape import transpose
     return transpose(x, -1, -2)
 
 
@@ -45,7 +46,6 @@ def _matmul_cpu(op, a, b):
 
 def _matmul_vjp(ctx, g):
     """Rank-polymorphic: 1-D operands are lifted to matrices, batch dims kept."""
-    from numgrad.oplib.shape import reshape
     a, b = ctx.saved
     sa, sb = ctx.in_shapes
     nb = g.ndim - len(ctx.out_shape)
@@ -74,8 +74,6 @@ def _lifted_out(ctx) -> tuple:
 
 
 def _matmul_jvp(ctx, ta, tb):
-    from numgrad.oplib.pointwise import add
-    from numgrad.oplib.shape import reshape
     a, b = ctx.saved
     sa, sb = ctx.in_shapes
     out2 = _lifted_out(ctx)
@@ -128,8 +126,6 @@ def _linear_cpu(op, x, w, b):
 
 def _linear_vjp(ctx, g):
     """Rank-polymorphic: g is (*batch, *lead, out); weight/bias grads keep the batch dims."""
-    from numgrad.oplib.reduction import sum as _sum
-    from numgrad.oplib.shape import reshape
     x, w, _ = ctx.saved
     n_in, n_out = ctx.in_shapes[1][1], ctx.in_shapes[1][0]
     nb = g.ndim - len(ctx.out_shape)
@@ -137,13 +133,11 @@ def _linear_vjp(ctx, g):
     gx = matmul(g, w) if need[0] else None
     g2 = reshape(g, g.shape[:nb] + (-1, n_out)) if need[1] or need[2] else None
     gw = matmul(_mT(g2), reshape(x, (-1, n_in))) if need[1] else None
-    gb = _sum(g2, -2) if need[2] else None
+    gb = sum(g2, -2) if need[2] else None
     return gx, gw, gb
 
 
 def _linear_jvp(ctx, tx, tw, tb):
-    from numgrad.oplib.pointwise import add
-    from numgrad.oplib.shape import expand, reshape
     x, w, _ = ctx.saved
     terms = []
     if tx is not None:
@@ -226,8 +220,6 @@ def _dtype_name(dt) -> str:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
-    from numgrad.oplib.pointwise import mul
-    from numgrad.oplib.shape import reshape
     if input.ndim != 1 or vec2.ndim != 1:
         raise RuntimeError(f"outer: expected 1D tensors, but got {input.ndim}D and {vec2.ndim}D")
     return mul(reshape(input, (-1, 1)), vec2)
@@ -278,7 +270,6 @@ def _einsum_vjp(ctx, g):
 
 
 def _einsum_jvp(ctx, ta, tb):
-    from numgrad.oplib.pointwise import add
     subs, out = ctx.params["subs"], ctx.params["out"]
     free = [c for c in _LETTERS if c not in set("".join(subs) + out)]
     res = None
@@ -342,7 +333,6 @@ def _parse_einsum(equation: str, shapes):
 
 def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. einsum("bij,bjk->bik", a, b); ellipses broadcast."""
-    from numgrad.oplib.shape import expand
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -389,15 +379,11 @@ def _trace_cpu(op, x):
 
 
 def _trace_vjp(ctx, g):
-    from numgrad.oplib.pointwise import mul
-    from numgrad.oplib.shape import reshape
     eye = Tensor._make(np.eye(*ctx.in_shapes[0], dtype=g.dtype))
     return mul(reshape(g, g.shape + (1, 1)), eye)
 
 
 def _trace_jvp(ctx, t):
-    from numgrad.oplib.pointwise import mul
-    from numgrad.oplib.reduction import sum
     eye = Tensor._make(np.eye(*ctx.in_shapes[0], dtype=t.dtype))
     return sum(mul(t, eye), (-2, -1))
 
@@ -428,15 +414,11 @@ def _check_square(name: str, A: Tensor, arg: str = "A") -> None:
 
 def _det_vjp(ctx, g):
     """d det(A) = det(A) * inv(A)^T."""
-    from numgrad.oplib.pointwise import mul
-    from numgrad.oplib.shape import reshape
     gd = mul(g, ctx.output)
     return mul(reshape(gd, gd.shape + (1, 1)), _mT(inv(ctx.saved[0])))
 
 
 def _det_jvp(ctx, t):
-    from numgrad.oplib.pointwise import mul
-    from numgrad.oplib.reduction import sum
     return mul(ctx.output, sum(mul(_mT(inv(ctx.saved[0])), t), (-2, -1)))
 
 
@@ -460,13 +442,11 @@ def _inv_cpu(op, A):
 
 
 def _inv_vjp(ctx, g):
-    from numgrad.oplib.pointwise import neg
     y = ctx.output
     return neg(matmul(matmul(_mT(y), g), _mT(y)))
 
 
 def _inv_jvp(ctx, t):
-    from numgrad.oplib.pointwise import neg
     y = ctx.output
     return neg(matmul(matmul(y, t), y))
 
@@ -494,7 +474,6 @@ def _solve_cpu(op, A, B):
 
 def _solve_vjp(ctx, g):
     """With X = A^-1 B: gB = A^-T g, gA = -gB X^T (summed over broadcast batch dims)."""
-    from numgrad.oplib.pointwise import neg
     A = ctx.saved[0]
     nb = g.ndim - len(ctx.out_shape)
     gB = apply(SOLVE, (_mT(A), g))
@@ -506,7 +485,6 @@ def _solve_vjp(ctx, g):
 
 def _solve_jvp(ctx, tA, tB):
     """dX = A^-1 (dB - dA X)."""
-    from numgrad.oplib.pointwise import neg, sub
     n = len(ctx.out_shape)
     if tA is not None:
         tA = _pad_batch(tA, ctx.in_shapes[0], n)
@@ -520,7 +498,6 @@ def _solve_jvp(ctx, tA, tB):
 def _pad_batch(t: Tensor, shape: tuple, ndim: int) -> Tensor:
     """Tangent `t` (leading batch dims + `shape`) with singleton dims inserted after
     its batch dims so that it has `ndim` primal dims (aligns broadcast batch dims)."""
-    from numgrad.oplib.shape import reshape
     if len(shape) == ndim:
         return t
     nb = t.ndim - len(shape)
@@ -534,7 +511,6 @@ SOLVE = primitive("linalg_solve", _solve_cpu, _solve_vjp, _solve_jvp, save=(0,),
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """The solution X of A X = B (B a vector or matrices, batch dims broadcast);
     left=False solves X A = B."""
-    from numgrad.oplib.shape import reshape
     if not left:
         return _mT(solve(_mT(A), _mT(B)))
     A, B = _same_dtype(A, as_tensor_arg(B, A))
@@ -580,7 +556,6 @@ def _not_pd_message(A: np.ndarray) -> str:
 
 def _cholesky_vjp(ctx, g):
     """Murray (2016): S = L^-T Phi(L^T g) L^-1, gA = (S + S^T) / 2."""
-    from numgrad.oplib.pointwise import add, mul
     L = ctx.output
     Linv = inv(L)
     phi = mul(matmul(_mT(L), g), _phi_mask(L.shape[-1], g.dtype))
@@ -589,7 +564,6 @@ def _cholesky_vjp(ctx, g):
 
 
 def _cholesky_jvp(ctx, t):
-    from numgrad.oplib.pointwise import mul
     L = ctx.output
     Linv = inv(L)
     return matmul(L, mul(matmul(matmul(Linv, t), _mT(Linv)), _phi_mask(L.shape[-1], t.dtype)))
@@ -609,7 +583,6 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """Matrix norm over the two dims `dim`: 'fro', 1, -1, inf or -inf."""
-    from numgrad.oplib.shape import reshape
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")

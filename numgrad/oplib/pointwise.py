@@ -17,8 +17,9 @@ import numba
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, apply
+from numgrad._tensor import Tensor, apply, as_tensor
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
+from numgrad.oplib.shape import expand, reshape
 from numgrad.ops.registry import elementwise, primitive
 
 __all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "tanh_backward",
@@ -48,7 +49,6 @@ def _align(ctx, t: Tensor, i: int) -> Tensor:
     shape, out = ctx.in_shapes[i], ctx.out_shape
     if shape == out:
         return t
-    from numgrad.oplib.shape import expand, reshape
     lead = t.shape[:t.ndim - len(shape)]
     if len(out) > len(shape):
         t = reshape(t, lead + (1,) * (len(out) - len(shape)) + shape)
@@ -1132,7 +1132,6 @@ WHERE = primitive("where", _where_cpu, _where_vjp, _where_jvp, save=(0,))
 
 def where(condition, input, other) -> Tensor:
     """Elements of `input` where `condition`, else of `other` (broadcasting)."""
-    from numgrad._tensor import as_tensor
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")

@@ -18,6 +18,9 @@ from numgrad import _dtype
 from numgrad._tensor import Tensor, apply
 from numgrad.kernels import cpu as K
 from numgrad.oplib._util import batch_ndim, normalize_dim, normalize_dims
+from numgrad.oplib import pointwise
+from numgrad.oplib.pointwise import add, div, eq, exp, mul, pow, sub, where
+from numgrad.oplib.shape import expand, permute, reshape
 from numgrad.ops.registry import primitive
 
 __all__ = ["sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
@@ -51,7 +54,6 @@ def keepdim_shape(shape: tuple, dims: tuple) -> tuple:
 def expand_reduced(ctx, g: Tensor) -> Tensor:
     """Broadcast a cotangent of a reduction back over the reduced dims
     (keeping leading batch dims)."""
-    from numgrad.oplib.shape import expand, reshape
     b = batch_ndim(ctx, g)
     in_shape = ctx.in_shapes[0]
     dims = ctx.params["dims"]
@@ -63,7 +65,6 @@ def expand_reduced(ctx, g: Tensor) -> Tensor:
 
 def _kd(ctx, y: Tensor) -> Tensor:
     """The op's output `y` with its reduced dims kept (size 1), to broadcast against the input."""
-    from numgrad.oplib.shape import reshape
     if ctx.params["keepdim"]:
         return y
     return reshape(y, keepdim_shape(ctx.in_shapes[0], ctx.params["dims"]))
@@ -78,7 +79,6 @@ def _tangent_dims(ctx, t):
 def _linear_rules(weight):
     """vjp and jvp of a reduction of input 0 whose elementwise derivative is
     `weight(ctx, dtype)` (a tensor of the input's shape, written with numgrad ops)."""
-    from numgrad.oplib.pointwise import mul
 
     def vjp(ctx, g):
         gx = mul(expand_reduced(ctx, g), weight(ctx, g.dtype))
@@ -139,7 +139,6 @@ def _mean_cpu(op, x, dims, keepdim):
 
 
 def _mean_vjp(ctx, g):
-    from numgrad.oplib.pointwise import div
     n = _numel(ctx.in_shapes[0], ctx.params["dims"])
     return div(expand_reduced(ctx, g), float(builtins.max(n, 1)))
 
@@ -173,7 +172,6 @@ def _std_cpu(op, x, dims, keepdim, correction):
 
 def _centered(ctx):
     """(x - mean(x)) over the reduced dims, and the divisor N - correction."""
-    from numgrad.oplib.pointwise import sub
     x = ctx.saved[0]
     dims = ctx.params["dims"]
     dof = _numel(ctx.in_shapes[0], dims) - ctx.params["correction"]
@@ -181,13 +179,11 @@ def _centered(ctx):
 
 
 def _var_weight(ctx, dtype):
-    from numgrad.oplib.pointwise import mul
     c, dof = _centered(ctx)
     return mul(c, 2.0 / dof if dof else math.inf)
 
 
 def _std_weight(ctx, dtype):
-    from numgrad.oplib.pointwise import div, mul
     c, dof = _centered(ctx)
     return div(c, mul(_kd(ctx, ctx.output), float(dof)))
 
@@ -232,8 +228,6 @@ def _prod_cpu(op, x, dims, keepdim):
 
 def _prod_weight(ctx, dtype):
     """d prod / d x_i = product of the other elements; out / x_i when x has no zeros."""
-    from numgrad.oplib.pointwise import div, where
-    from numgrad.oplib.shape import permute, reshape
     x = ctx.saved[0]
     if not (x._data == 0).any():
         return div(_kd(ctx, ctx.output), x)
@@ -360,7 +354,6 @@ def _extreme_dim(kind, input, dim, keepdim):
 
 def _extreme(kind, input, dim, keepdim, op):
     if isinstance(dim, Tensor):
-        from numgrad.oplib import pointwise
         return getattr(pointwise, "maximum" if kind == "max" else "minimum")(input, dim)
     if dim is None:
         if keepdim:
@@ -439,7 +432,6 @@ def _logsumexp_cpu(op, x, dims, keepdim):
 
 
 def _logsumexp_weight(ctx, dtype):
-    from numgrad.oplib.pointwise import exp, sub
     return exp(sub(ctx.saved[0], _kd(ctx, ctx.output)))
 
 
@@ -475,7 +467,6 @@ def _neg_dim(ctx) -> int:
 
 def _softmax_rule(ctx, g):
     """y * (g - sum(g * y)) along dim; the same formula maps tangents."""
-    from numgrad.oplib.pointwise import mul, sub
     if g is None:
         return None
     y = ctx.output
@@ -484,14 +475,12 @@ def _softmax_rule(ctx, g):
 
 
 def _log_softmax_vjp(ctx, g):
-    from numgrad.oplib.pointwise import exp, mul, sub
     if not ctx.in_shapes[0]:
         return mul(g, 0.0)
     return sub(g, mul(exp(ctx.output), sum(g, _neg_dim(ctx), keepdim=True)))
 
 
 def _log_softmax_jvp(ctx, t):
-    from numgrad.oplib.pointwise import exp, mul, sub
     if not ctx.in_shapes[0]:
         return mul(t, 0.0)
     return sub(t, sum(mul(exp(ctx.output), t), _neg_dim(ctx), keepdim=True))
@@ -534,7 +523,6 @@ def _cumsum_cpu(op, x, dim):
 
 def _cumsum_vjp(ctx, g):
     """Reversed cumulative sum: sum(g) - cumsum(g) + g."""
-    from numgrad.oplib.pointwise import add, sub
     if not ctx.in_shapes[0]:
         return g
     d = _neg_dim(ctx)
@@ -560,7 +548,6 @@ def _vector_norm_cpu(op, x, dims, keepdim, ord):
 
 
 def _vector_norm_weight(ctx, dtype):
-    from numgrad.oplib.pointwise import div, eq, mul, pow, where
     x = ctx.saved[0]
     p = ctx.params["ord"]
     if p == 0:

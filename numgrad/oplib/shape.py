@@ -52,6 +52,8 @@ def _infer_shape(numel: int, shape) -> tuple:
 
 def reshape(input: Tensor, *shape) -> Tensor:
     """`input` with a new shape (a view when possible); one dim may be -1."""
+    if len(shape) == 1 and shape[0] == input._data.shape and not input._requires_grad:
+        return input  # the common no-op inside derivative rules
     shape = _infer_shape(input._data.size, shape)
     if shape == input._data.shape:
         return input if not input._requires_grad else mark_view(apply(RESHAPE, (input,), {"shape": shape}), input)
@@ -64,7 +66,17 @@ def view(input: Tensor, *shape) -> Tensor:
 
 
 def _expand_cpu(op, x, shape):
-    return np.broadcast_to(x, shape)
+    # np.broadcast_to costs about 2 us; building the strided view directly, 0.6 us
+    pad = len(shape) - x.ndim
+    strides = [0] * pad
+    for n, s, st in zip(x.shape, shape[pad:], x.strides):
+        strides.append(st if n == s else 0)
+    try:
+        out = np.ndarray(shape, x.dtype, x, 0, strides)
+    except (TypeError, ValueError, BufferError):  # x's memory is not one contiguous buffer
+        return np.broadcast_to(x, shape)
+    out.flags.writeable = False  # as np.broadcast_to: writes would alias
+    return out
 
 
 def _expand_jvp(ctx, t):
@@ -145,13 +157,15 @@ def permute(input: Tensor, *dims) -> Tensor:
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """A view of `input` with dims `dim0` and `dim1` swapped."""
-    n = input.ndim
+    n = input._data.ndim
     if n == 0:
         return input
     d0, d1 = normalize_dim(dim0, n), normalize_dim(dim1, n)
+    if d0 == d1:
+        return input
     perm = list(range(n))
-    perm[d0], perm[d1] = perm[d1], perm[d0]
-    return permute(input, tuple(perm))
+    perm[d0], perm[d1] = d1, d0
+    return mark_view(apply(PERMUTE, (input,), {"dims": tuple(perm)}), input)
 
 
 def t(input: Tensor) -> Tensor:
