@@ -460,6 +460,13 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
         dev = t._device
         record = t._requires_grad
         arrays = (t._data,)
+    elif len(inputs) == 2:
+        t, u = inputs
+        dev = t._device
+        if u._device != dev:
+            _raise_devices(dev, u._device)
+        record = t._requires_grad or u._requires_grad
+        arrays = (t._data, u._data)
     else:
         dev = inputs[0]._device
         record = False
@@ -468,9 +475,7 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
             if t._requires_grad:
                 record = True
             if t._device != dev:
-                raise RuntimeError(
-                    "Expected all tensors to be on the same device, but found at least two "
-                    f"devices, {dev} and {t._device}!")
+                _raise_devices(dev, t._device)
             arrays.append(t._data)
     impl = op.impls.get(dev)
     if impl is None:
@@ -490,6 +495,11 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     if _fw_hook is not None:
         _fw_hook(op, inputs, params, res)
     return res
+
+
+def _raise_devices(a, b):
+    raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                       f"devices, {a} and {b}!")
 
 
 def _init_fields(t, data, requires_grad, grad_fn, version, device) -> None:

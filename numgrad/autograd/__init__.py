@@ -1,6 +1,7 @@
 """`numgrad.autograd`: reverse-mode differentiation of recorded graphs."""
 from __future__ import annotations
 
+import numpy as np
 
 from numgrad.autograd import engine
 from numgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
@@ -14,18 +15,15 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "in
 
 
 def _tuple(x):
-    from numgrad._tensor import Tensor
     if x is None:
         return None
-    if isinstance(x, Tensor):
+    if isinstance(x, _tensor.Tensor):
         return (x,)
     return tuple(x)
 
 
 def _root_grads(outputs, grad_outputs, batched: bool):
     """Validate outputs / grad_outputs and fill in implicit ones."""
-    from numgrad._tensor import Tensor, _edge
-    import numpy as np
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
@@ -34,7 +32,7 @@ def _root_grads(outputs, grad_outputs, batched: bool):
             f"{len(outputs)} outputs")
     edges, grads = [], []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if not isinstance(out, Tensor):
+        if not isinstance(out, _tensor.Tensor):
             raise TypeError(f"outputs must be Tensors, got {type(out).__name__}")
         if not out.requires_grad:
             raise RuntimeError(
@@ -44,10 +42,10 @@ def _root_grads(outputs, grad_outputs, batched: bool):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if batched:
                 raise RuntimeError("is_grads_batched=True requires explicit grad_outputs")
-            g = Tensor._make(np.ones(out.shape, dtype=out.dtype))
+            g = _tensor.Tensor._make(np.ones(out.shape, dtype=out.dtype))
         else:
-            if not isinstance(g, Tensor):
-                g = Tensor._make(np.asarray(g, dtype=out.dtype))
+            if not isinstance(g, _tensor.Tensor):
+                g = _tensor.Tensor._make(np.asarray(g, dtype=out.dtype))
             shape = g.shape[1:] if batched else g.shape
             if shape != out.shape:
                 if batched:
@@ -62,7 +60,7 @@ def _root_grads(outputs, grad_outputs, batched: bool):
                     f"output[{i}] has a shape of {_size(out.shape)}.")
             if g.dtype != out.dtype:
                 g = g.type(out.dtype)
-        edges.append(_edge(out))
+        edges.append(_tensor._edge(out))
         grads.append(g)
     return edges, grads
 
@@ -90,12 +88,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 
 
 def _targets(inputs):
-    from numgrad._tensor import _edge
     edges = []
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        edges.append(_edge(t))
+        edges.append(_tensor._edge(t))
     return engine.Targets(edges, list(inputs))
 
 
@@ -107,8 +104,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     is_grads_batched=True: each grad_output carries a leading batch dimension and
     ONE backward pass computes all the batched vector-jacobian products.
     """
-    from numgrad._tensor import Tensor
-    import numpy as np
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False.")
     if allow_unused is None:
@@ -131,13 +126,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
                     "Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 shape = ((grads[0].shape[0],) if is_grads_batched else ()) + t.shape
-                g = Tensor._make(np.zeros(shape, dtype=t.dtype))
-        elif not create_graph:
+                g = _tensor.Tensor._make(np.zeros(shape, dtype=t.dtype))
+        elif not create_graph and g._requires_grad:
             g = g.detach()
         out.append(g)
     return tuple(out)
 
 
+from numgrad import _tensor  # noqa: E402 (it imports this package: names resolved at call time)
 from numgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from numgrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 from numgrad.autograd import functional, profiler  # noqa: E402

@@ -87,10 +87,22 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             if runs is not None and node not in runs:
                 continue
             nexts = node.next_functions
-            if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
+            if len(grads) == 1:
+                if grads[0] is None:
+                    gin = (None,) * len(nexts)
+                else:
+                    vjp = node.op.vjp
+                    if vjp is None:
+                        _raise_no_derivative(node)
+                    gin = vjp(node, grads[0])
+                    gin = _check_rule_result(node, gin, grads, batch_ndim)
+            elif all(g is None for g in grads):
                 gin = (None,) * len(nexts)
             else:
-                gin = _call_rule(node, grads, batch_ndim)
+                vjp = node.op.vjp
+                if vjp is None:
+                    _raise_no_derivative(node)
+                gin = _check_rule_result(node, vjp(node, *grads), grads, batch_ndim)
             if not retain_graph:
                 node._freed = True
                 node._saved = node._out_data = None
@@ -147,12 +159,13 @@ def _slots(node, nr, g):
     return buf
 
 
-def _call_rule(node, grads, batch_ndim):
-    op = node.op
-    vjp = op.vjp
-    if vjp is None:
-        raise RuntimeError(f"the derivative for '{op.name}' is not implemented.")
-    gin = vjp(node, *grads) if node.n_outputs > 1 else vjp(node, grads[0])
+def _raise_no_derivative(node):
+    raise RuntimeError(f"the derivative for '{node.op.name}' is not implemented.")
+
+
+def _check_rule_result(node, gin, grads, batch_ndim):
+    """The vjp rule's gradients as a tuple, one per input, each of its input's shape
+    (after the leading batch dims); then the node's post-hooks."""
     if gin.__class__ is not tuple:
         gin = tuple(gin) if isinstance(gin, list) else (gin,)
     in_shapes = node.in_shapes
@@ -160,17 +173,19 @@ def _call_rule(node, grads, batch_ndim):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {len(in_shapes)}, got {len(gin)})")
-    for i, g in enumerate(gin):
-        if g is None:
-            continue
-        shape = g._data.shape
-        if (shape[batch_ndim:] if batch_ndim else shape) != in_shapes[i]:
-            raise RuntimeError(
-                f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                f"{list(shape[batch_ndim:])} but expected shape compatible with {list(in_shapes[i])}")
-        if _anomaly[0] and g._data.dtype.kind == "f" and np.isnan(g._data).any():
-            from numgrad.autograd.anomaly_mode import report_nan
-            report_nan(node, i)
+    i = 0
+    for g in gin:
+        if g is not None:
+            shape = g._data.shape
+            if (shape[batch_ndim:] if batch_ndim else shape) != in_shapes[i]:
+                raise RuntimeError(
+                    f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                    f"{list(shape[batch_ndim:])} but expected shape compatible with "
+                    f"{list(in_shapes[i])}")
+            if _anomaly[0] and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+                from numgrad.autograd.anomaly_mode import report_nan
+                report_nan(node, i)
+        i += 1
     if node._hooks:
         for h in node._hooks:
             r = h(gin, tuple(grads))

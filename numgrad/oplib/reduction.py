@@ -93,6 +93,10 @@ def _linear_rules(weight):
 
 
 def _reduce(x: np.ndarray, dims, keepdim, kernel, *args) -> np.ndarray:
+    if len(dims) == x.ndim and x.flags.c_contiguous:  # a full reduction: one row
+        out = np.empty((1,) * x.ndim if keepdim else (), dtype=x.dtype)
+        kernel(x.reshape(1, -1), *args, out.reshape(1))
+        return out
     x2, out_shape = rows_view(x, dims)
     # allocate in the final shape (the kernel fills a flat view): results own their memory
     out = np.empty(keepdim_shape(x.shape, dims) if keepdim else out_shape, dtype=x.dtype)
