@@ -91,10 +91,31 @@ def get(name: str) -> Op:
 
 
 def _elementwise_cpu(op: Op, *arrays):
-    k = op.kernels.get(arrays[0].dtype)
+    a = arrays[0]
+    if len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE):
+        plan = cpu_kernels.broadcast_scalars(arrays)
+        if plan is not None:
+            return _scalar_loop_cpu(op, a.dtype, *plan)
+    k = op.kernels.get(a.dtype)
     if k is None:
-        k = op.kernel("cpu", arrays[0].dtype, len(arrays))
+        k = op.kernel("cpu", a.dtype, len(arrays))
     return k(*arrays)
+
+
+# from this many elements on, a 0-d operand goes through a vectorizing loop
+# (cpu_kernels.elementwise_loop) rather than the ufunc's strided loop
+_LOOP_MIN_SIZE = 2048
+
+
+def _scalar_loop_cpu(op: Op, dtype: np.dtype, shape: tuple, operands: list) -> np.ndarray:
+    key = ("loop", dtype)
+    loop = op.kernels.get(key)
+    if loop is None:
+        fn = op.scalar_f32 if (dtype == np.float32 and op.scalar_f32) else op.scalar
+        loop = op.kernels[key] = cpu_kernels.elementwise_loop(fn, len(operands))
+    out = np.empty(shape, dtype=dtype)
+    loop(out.reshape(-1), *operands)
+    return out
 
 
 def elementwise(name: str, scalar, vjp=None, jvp=None, *, save=(), save_output=False,

@@ -1,0 +1,58 @@
+"""CPU kernel paths: the scalar-broadcast loop must agree with the ufunc, op by op."""
+import numpy as np
+import pytest
+
+import numgrad as ng
+from numgrad.ops import registry
+
+# elementwise ops with two or more operands (one-operand ops have none to broadcast)
+ELEMENTWISE = sorted(name for name, op in registry.REGISTRY.items()
+                     if op.impls.get("cpu") is registry._elementwise_cpu
+                     and op.scalar.__code__.co_argcount >= 2)
+N = registry._LOOP_MIN_SIZE + 37  # large enough for the loop path, not a multiple of 8
+
+
+def _operands(nin, dtype, scalar_at):
+    rng = np.random.default_rng(nin)
+    arrays = []
+    for i in range(nin):
+        if i in scalar_at:
+            arrays.append(np.asarray(rng.uniform(0.5, 2.0), dtype=dtype))
+        else:
+            arrays.append(rng.uniform(0.5, 2.0, size=(N // 37, 37)).astype(dtype))
+    return arrays
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_scalar_loop_matches_ufunc(name, dtype):
+    op = registry.get(name)
+    nin = op.scalar.__code__.co_argcount
+    dtype = np.dtype(dtype)
+    for scalar_at in ({nin - 1}, set(range(1, nin))):
+        arrays = _operands(nin, dtype, scalar_at)
+        assert registry.cpu_kernels.broadcast_scalars(arrays) is not None
+        got = registry._elementwise_cpu(op, *arrays)
+        want = op.kernel("cpu", dtype, nin)(*arrays)
+        assert got.dtype == want.dtype == dtype
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+def test_loop_path_not_taken_for_strided_or_mismatched_operands():
+    a = np.ones((64, 64), np.float32)
+    s = np.asarray(2.0, np.float32)
+    assert registry.cpu_kernels.broadcast_scalars([a.T, s]) is None      # not C-contiguous
+    assert registry.cpu_kernels.broadcast_scalars([a, a[:1]]) is None    # broadcasting, not 0-d
+    assert registry.cpu_kernels.broadcast_scalars([a, a]) is None        # no 0-d operand
+
+
+def test_scalar_operand_results_through_public_ops():
+    x = ng.tensor(np.linspace(-3, 3, N, dtype=np.float32), requires_grad=True)
+    y = (x * 2.0 - 1.0).clamp(-2.0, 2.0)
+    np.testing.assert_array_equal(
+        y.detach().numpy(), np.clip(np.linspace(-3, 3, N, dtype=np.float32) * np.float32(2)
+                                    - np.float32(1), -2, 2))
+    y.sum().backward()
+    inside = np.abs(np.linspace(-3, 3, N, dtype=np.float32) * 2 - 1) <= 2
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(inside, 2.0, 0.0).astype(np.float32))
