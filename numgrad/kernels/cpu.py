@@ -144,6 +144,17 @@ def sum_rows(a, out):
 
 
 @numba.njit(cache=True)
+def sum_columns(a, out):
+    """out[j] = sum over i of a[i, j]: reducing the LEADING axis of a C-contiguous
+    array without transposing it first (bias gradients, unbroadcasting batch dims)."""
+    out[:] = 0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[j] += a[i, j]
+    return out
+
+
+@numba.njit(cache=True)
 def prod_rows(a, out):
     for i in range(a.shape[0]):
         acc = a.dtype.type(1)

@@ -121,6 +121,13 @@ def _sum_cpu(op, x, dims, keepdim):
         return x.copy()
     if x.dtype.kind != "f":
         return np.sum(x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+    if (x.flags.c_contiguous and len(dims) < x.ndim and dims[-1] == len(dims) - 1
+            and x.size):  # leading dims: sum down the columns, no transposed copy
+        inner = math.prod(x.shape[len(dims):])
+        out = np.empty(keepdim_shape(x.shape, dims) if keepdim else x.shape[len(dims):],
+                       dtype=x.dtype)
+        K.sum_columns(x.reshape(-1, inner), out.reshape(inner))
+        return out
     return _reduce(x, dims, keepdim, K.sum_rows)
 
 
