@@ -22,6 +22,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 import numgrad._tensor as _tensor
+from numgrad.autograd.grad_mode import _state as _grad_state
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual",
            "unpack_dual", "dual_level"]
@@ -32,11 +33,14 @@ class _Level:
     level number), so a tangent left on a tensor by an exited level can never be
     mistaken for one of a later level with the same number."""
 
-    __slots__ = ("index", "alive", "refs", "_prune_at", "__weakref__")
+    __slots__ = ("index", "alive", "refs", "_prune_at", "grad_tangents", "__weakref__")
 
     def __init__(self, index: int):
         self.index = index
         self.alive = True
+        # False: tangents are never differentiated in reverse mode (functional's jvp,
+        # hvp and jacobian without create_graph), so jvp rules run without recording
+        self.grad_tangents = True
         self.refs: list = []  # weakrefs to tensors holding a tangent of this level
         self._prune_at = 1024
 
@@ -192,6 +196,8 @@ def _strip(t, lv: _Level):
     a._base = t._base
     if t._requires_grad and t.grad_fn is None:
         a._accum = _tensor._accumulate_node(t)  # gradients still reach the original leaf
+    if len(fw) == 1:
+        return a
     rest = {k: v for k, v in fw.items() if k is not lv and k.alive}
     if rest:
         a._fw = rest
@@ -203,10 +209,23 @@ def _strip(t, lv: _Level):
 class _JvpContext:
     """The `ctx` a jvp rule receives: the fields of a graph node (see
     numgrad.autograd.graph.Node), holding the primal inputs and output without
-    the tangents of the level being computed."""
+    the tangents of the level being computed (made on first use: many rules
+    never read them)."""
 
-    __slots__ = ("op", "params", "in_shapes", "out_shape", "needs_input_grad", "saved",
+    __slots__ = ("op", "params", "out_shape", "needs_input_grad", "_inputs", "_saved",
                  "_result", "_level", "_nested", "_output")
+
+    @property
+    def in_shapes(self) -> tuple:
+        return tuple([t._data.shape for t in self._inputs])
+
+    @property
+    def saved(self) -> tuple:
+        saved = self._saved
+        if saved is None:
+            lv = self._level
+            saved = self._saved = tuple([_strip(t, lv) for t in self._inputs])
+        return saved
 
     @property
     def output(self):
@@ -241,23 +260,32 @@ def _propagate(op, inputs, params, result) -> None:
         raise NotImplementedError(
             f"Trying to use forward AD with {op.name} that does not support it because it has "
             "not been implemented yet.")
-    if len(levels) > 1:
+    nested = len(levels) > 1
+    if nested:
         levels.sort(key=lambda lv: lv.index)
     out_shape = result._data.shape
     for lv in levels:
-        tangents = tuple(None if t._fw is None else t._fw.get(lv) for t in inputs)
+        tangents = [None if t._fw is None else t._fw.get(lv) for t in inputs]
         ctx = _JvpContext()
         ctx.op = op
         ctx.params = params
-        ctx.in_shapes = tuple(t._data.shape for t in inputs)
         ctx.out_shape = out_shape
-        ctx.needs_input_grad = tuple(g is not None for g in tangents)
-        ctx.saved = tuple(_strip(t, lv) for t in inputs)
+        ctx.needs_input_grad = tuple([g is not None for g in tangents])
+        ctx._inputs = inputs
+        ctx._saved = None
         ctx._result = result
         ctx._level = lv
-        ctx._nested = len(levels) > 1
+        ctx._nested = nested
         ctx._output = None
-        tangent = jvp(ctx, *tangents)
+        if lv.grad_tangents:
+            tangent = jvp(ctx, *tangents)
+        else:
+            prev = _grad_state.enabled
+            _grad_state.enabled = False
+            try:
+                tangent = jvp(ctx, *tangents)
+            finally:
+                _grad_state.enabled = prev
         if tangent is None:
             continue
         tshape = tangent._data.shape
@@ -267,7 +295,7 @@ def _propagate(op, inputs, params, result) -> None:
                 f"{list(out_shape)} (after any leading batch dimensions)")
         _set_tangent(result, lv, tangent)
     node = result.grad_fn
-    if node is not None and getattr(node, "_out_data", None) is not None:
+    if node is not None and node._out_data is not None:
         node._out_fw = result._fw  # the saved output keeps its tangents (forward-over-reverse)
 
 
