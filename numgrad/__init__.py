@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+from numgrad import _malloc  # noqa: F401  (allocator thresholds: see its docstring)
 from numgrad._dtype import (bool_, double, float, float32, float64, get_default_dtype, int, int32,
                             int64, long, set_default_dtype)
 from numgrad._tensor import Device, Tensor, as_tensor, device, from_numpy, tensor

@@ -39,6 +39,14 @@ def test_scalar_loop_matches_ufunc(name, dtype):
         np.testing.assert_array_equal(got, want)
 
 
+def test_expanded_single_value_is_a_scalar_operand():
+    a = np.arange(4096, dtype=np.float32).reshape(64, 64)
+    g = np.broadcast_to(np.float32(3), (64, 64))  # what sum's backward produces
+    shape, operands = registry.cpu_kernels.broadcast_scalars([g, a])
+    assert shape == (64, 64) and operands[0] == 3 and operands[0].dtype == np.float32
+    np.testing.assert_array_equal(registry._elementwise_cpu(registry.get("mul"), g, a), 3 * a)
+
+
 def test_loop_path_not_taken_for_strided_or_mismatched_operands():
     a = np.ones((64, 64), np.float32)
     s = np.asarray(2.0, np.float32)

@@ -110,23 +110,35 @@ def _code_version(fn) -> int:
 
 
 def broadcast_scalars(arrays):
-    """(shape, operands) when every operand is 0-d or C-contiguous of one shape
-    with at least one 0-d operand: the case `elementwise_loop` serves (flat
-    arrays and numpy scalars); None otherwise."""
+    """(shape, operands) when every operand is either one value (0-d, or an
+    expanded view whose strides are all 0) or C-contiguous of one shape, and at
+    least one is a single value: the case `elementwise_loop` serves (flat arrays
+    and numpy scalars). None otherwise."""
     shape = None
     scalar = False
     for a in arrays:
-        if a.ndim == 0:
+        if a.ndim == 0 or not any(a.strides):
             scalar = True
-        elif shape is None:
+            continue
+        if shape is None:
             shape = a.shape
         elif a.shape != shape:
             return None
-        if a.ndim and not a.flags.c_contiguous:
+        if not a.flags.c_contiguous:
             return None
     if not scalar or shape is None:
         return None
-    return shape, [a[()] if a.ndim == 0 else a.reshape(-1) for a in arrays]
+    operands = []
+    for a in arrays:
+        if a.ndim == 0:
+            operands.append(a[()])
+        elif not any(a.strides):
+            if a.shape != shape:  # a broadcast value of another shape: the ufunc's case
+                return None
+            operands.append(a[(0,) * a.ndim])
+        else:
+            operands.append(a.reshape(-1))
+    return shape, operands
 
 
 # Row reductions on a C-contiguous 2-D array (outer, inner), reducing `inner`.

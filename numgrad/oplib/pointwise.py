@@ -203,8 +203,13 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 
 def _pow(a, b):
-    if b == 2:  # the common square: a multiply, not the general power function
+    # small integer powers as multiplies, not the (slow) general power function
+    if b == 2:
         return a * a
+    if b == 1:
+        return a
+    if b == 3:
+        return a * a * a
     return a ** b
 
 
@@ -242,6 +247,10 @@ def _pow_backward(g, a, b):
         return 0.0
     if b == 2:
         return g * 2 * a
+    if b == 1:
+        return g  # a**0 is 1 for every a, inf and nan included
+    if b == 3:
+        return g * 3 * (a * a)
     return g * b * a ** (b - 1)
 
 
