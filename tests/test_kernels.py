@@ -64,3 +64,22 @@ def test_scalar_operand_results_through_public_ops():
     y.sum().backward()
     inside = np.abs(np.linspace(-3, 3, N, dtype=np.float32) * 2 - 1) <= 2
     np.testing.assert_array_equal(x.grad.numpy(), np.where(inside, 2.0, 0.0).astype(np.float32))
+
+
+def _tuned_in_subprocess(**env_overrides) -> str:
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, "-c", "import numgrad; print(numgrad._malloc.TUNED)"],
+                          env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_allocator_tuning_applies_on_glibc_and_can_be_turned_off():
+    import platform
+    if platform.libc_ver()[0] == "glibc":
+        assert _tuned_in_subprocess() == "True"
+    assert _tuned_in_subprocess(NUMGRAD_MALLOC_TUNING="0") == "False"
+    assert _tuned_in_subprocess(MALLOC_TRIM_THRESHOLD_="131072") == "False"
