@@ -67,12 +67,41 @@ def _make_inplace(fn):
     return method
 
 
+def _make_arith_inplace(fn):
+    """x.add_(y) etc.: when nothing is recorded (no grad needed, no forward-mode
+    tangents) and the result keeps x's dtype, the kernel writes straight into x
+    (fn's out=); otherwise the general `inplace` path."""
+    def method(self, other, **kwargs):
+        if (self._fw is None and self._data.dtype.kind == "f"
+                and (other.__class__ is float or other.__class__ is int
+                     or (isinstance(other, Tensor) and other._fw is None
+                         and other._data.dtype == self._data.dtype))
+                and not (_grad_enabled() and (self._requires_grad
+                                              or getattr(other, "_requires_grad", False)))
+                and self._data.flags.writeable
+                and (other.__class__ is not Tensor or _broadcasts_to(other._data.shape,
+                                                                     self._data.shape))):
+            return fn(self, other, out=self, **kwargs)
+        return inplace(self, fn, other, **kwargs)
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of {fn.__name__}."
+    return method
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(s == 1 or s == t for s, t in zip(shape[::-1], target[::-1]))
+
+
+_ARITH = {P.add, P.sub, P.mul, P.div}
 INPLACE_FUNCTIONS = {}
 for _mod in MODULES:
     for _name in _mod.METHODS:
         setattr(Tensor, _name, getattr(_mod, _name))
     for _name in _mod.INPLACE:
-        _m = _make_inplace(getattr(_mod, _name))
+        _fn = getattr(_mod, _name)
+        _m = (_make_arith_inplace if _fn in _ARITH else _make_inplace)(_fn)
         setattr(Tensor, _name + "_", _m)
         INPLACE_FUNCTIONS[_name + "_"] = _m
 

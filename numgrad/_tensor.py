@@ -497,6 +497,41 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     return res
 
 
+def apply_out(op: Op, inputs: Sequence[Tensor], out: Tensor) -> Tensor:
+    """Run elementwise `op` on `inputs`, writing the result into `out` (PyTorch's
+    `out=`): no graph node, `out`'s version counter is bumped."""
+    if _grad_state.enabled and (out._requires_grad or any(t._requires_grad for t in inputs)):
+        raise RuntimeError(
+            f"{op.name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad.")
+    if out._fw is not None or any(t._fw is not None for t in inputs):
+        raise RuntimeError(f"{op.name}(): out=... is not supported with forward-mode AD")
+    dev = out._device
+    for t in inputs:
+        if t._device != dev:
+            _raise_devices(dev, t._device)
+    if not out._data.flags.writeable:
+        raise RuntimeError("unsupported operation: the out= tensor is a read-only (expanded) view")
+    arrays = [t._data for t in inputs]
+    try:
+        op.impls[dev](op, *arrays, out=out._data)
+    except TypeError as e:  # numpy refused the cast into out's dtype
+        raise RuntimeError(
+            f"result type {_dtype_name(arrays[0].dtype)} can't be cast to the desired output "
+            f"type {_dtype_name(out._data.dtype)}") from e
+    except ValueError as e:  # out's shape is not the broadcast shape
+        shape = np.broadcast_shapes(*[a.shape for a in arrays])
+        raise RuntimeError(f"output with shape {list(out._data.shape)} doesn't match the "
+                           f"broadcast shape {list(shape)}") from e
+    out._version[0] += 1
+    return out
+
+
+def _dtype_name(dt) -> str:
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool"}.get(str(dt), str(dt))
+
+
 def _raise_devices(a, b):
     raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
                        f"devices, {a} and {b}!")

@@ -83,3 +83,56 @@ def test_allocator_tuning_applies_on_glibc_and_can_be_turned_off():
         assert _tuned_in_subprocess() == "True"
     assert _tuned_in_subprocess(NUMGRAD_MALLOC_TUNING="0") == "False"
     assert _tuned_in_subprocess(MALLOC_TRIM_THRESHOLD_="131072") == "False"
+
+
+@pytest.mark.parametrize("n", [7, N])  # ufunc path and loop path
+def test_out_argument_writes_in_place_and_bumps_the_version(n):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(n).astype(np.float32) for _ in range(2))
+    for fn, ref in [(lambda x, y, out: ng.add(x, y, alpha=0.5, out=out), a + np.float32(0.5) * b),
+                    (lambda x, y, out: ng.sub(x, y, out=out), a - b),
+                    (lambda x, y, out: ng.mul(x, 3.0, out=out), a * np.float32(3)),
+                    (lambda x, y, out: ng.div(x, y, rounding_mode="floor", out=out),
+                     np.floor(a / b))]:
+        x, y, out = ng.tensor(a.copy()), ng.tensor(b.copy()), ng.zeros(n)
+        v = out._version[0]
+        assert fn(x, y, out) is out
+        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-6)
+        assert out._version[0] > v
+        x_in = ng.tensor(a.copy())  # the output is also the first input
+        fn(x_in, y, x_in)
+        np.testing.assert_allclose(x_in.numpy(), ref, rtol=1e-6)
+
+
+def test_out_argument_errors():
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        ng.add(ng.ones(2, 3), ng.ones(3), out=ng.ones(3))
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+        ng.add(ng.ones(3), ng.ones(3), out=ng.zeros(3, dtype=ng.int64))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        ng.mul(ng.ones(3, requires_grad=True), 2.0, out=ng.zeros(3))
+
+
+@pytest.mark.parametrize("n", [7, N])
+def test_inplace_arithmetic_fast_path_matches_the_general_one(n):
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal(n).astype(np.float32) for _ in range(2))
+    p = ng.tensor(a.copy())
+    v = p._version[0]
+    p.sub_(ng.tensor(b), alpha=0.1).mul_(2.0).add_(1).div_(ng.tensor(b))
+    want = (((a - np.float32(0.1) * b) * np.float32(2)) + np.float32(1)) / b
+    np.testing.assert_allclose(p.numpy(), want, rtol=1e-6)
+    assert p._version[0] == v + 4
+    # overlapping operands: the kernel must read before it writes
+    w = ng.tensor(np.arange(n, dtype=np.float32))
+    w[:-1].add_(w[1:])
+    np.testing.assert_array_equal(w.numpy()[:-1], 2 * np.arange(n - 1, dtype=np.float32) + 1)
+
+
+def test_inplace_on_tensor_saved_for_backward_is_still_detected():
+    x = ng.ones(N, requires_grad=True)
+    y = ng.ones(N)
+    z = x * y  # saves y
+    y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()

@@ -58,9 +58,11 @@ def _at_overload(a, i):
 _jitable: dict = {}
 
 
-def elementwise_loop(scalar_fn, nin: int):
+def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
     """A jitted loop(out, *operands) writing scalar_fn over flat `out`; each
-    operand is a flat array of out's size or a scalar.
+    operand is a flat array of out's size or a scalar. inplace=True: loop(*operands)
+    writing into the first operand (a separate `out` aliasing an input would
+    defeat vectorization: LLVM's overlap check falls back to the scalar loop).
 
     Numba keys a closure's disk cache on its cell contents: `f` is pickled by
     reference and `version` changes with scalar_fn's code and source file.
@@ -69,7 +71,9 @@ def elementwise_loop(scalar_fn, nin: int):
     if f is None:
         f = _jitable[scalar_fn] = register_jitable(inline="always")(scalar_fn)
     version = _code_version(scalar_fn)
-    if nin == 1:
+    if inplace:
+        loop = _inplace_loop(f, version, nin)
+    elif nin == 1:
         def loop(out, a):
             _ = version
             for i in range(out.size):
@@ -97,6 +101,32 @@ def elementwise_loop(scalar_fn, nin: int):
         if "locator" not in str(e):
             raise
         return numba.njit(loop)
+
+
+def _inplace_loop(f, version, nin: int):
+    if nin == 1:
+        def loop(a):
+            _ = version
+            for i in range(a.size):
+                a[i] = f(a[i])
+    elif nin == 2:
+        def loop(a, b):
+            _ = version
+            for i in range(a.size):
+                a[i] = f(a[i], _at(b, i))
+    elif nin == 3:
+        def loop(a, b, c):
+            _ = version
+            for i in range(a.size):
+                a[i] = f(a[i], _at(b, i), _at(c, i))
+    elif nin == 4:
+        def loop(a, b, c, d):
+            _ = version
+            for i in range(a.size):
+                a[i] = f(a[i], _at(b, i), _at(c, i), _at(d, i))
+    else:
+        raise ValueError(f"elementwise ops take 1 to 4 operands, not {nin}")
+    return loop
 
 
 def _code_version(fn) -> int:

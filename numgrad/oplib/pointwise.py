@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, apply, as_tensor
+from numgrad._tensor import Tensor, apply, apply_out, as_tensor
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
 from numgrad.oplib.shape import expand, reshape
 from numgrad.ops.registry import elementwise, primitive
@@ -111,12 +111,16 @@ ADD = elementwise(
     jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: t, lambda t: t))
 
 
-def add(input, other, *, alpha=1) -> Tensor:
-    """input + alpha * other, broadcasting."""
+def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    """input + alpha * other, broadcasting; `out`: write the result there (no autograd)."""
     a, b = binary_args(input, other)
     if alpha != 1:
-        return apply(ADD_SCALED, (a, b, Tensor._make(np.asarray(alpha, dtype=a._data.dtype))))
-    return apply(ADD, (a, b))
+        return _apply(ADD_SCALED, (a, b, Tensor._make(np.asarray(alpha, dtype=a._data.dtype))), out)
+    return _apply(ADD, (a, b), out)
+
+
+def _apply(op, inputs, out: Tensor | None) -> Tensor:
+    return apply(op, inputs) if out is None else apply_out(op, inputs, out)
 
 
 def _add_scaled(a, b, alpha):
@@ -144,12 +148,12 @@ SUB = elementwise(
     jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: t, neg))
 
 
-def sub(input, other, *, alpha=1) -> Tensor:
-    """input - alpha * other, broadcasting."""
+def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    """input - alpha * other, broadcasting; `out`: write the result there (no autograd)."""
     if alpha != 1:
-        return add(input, other, alpha=-alpha)
+        return add(input, other, alpha=-alpha, out=out)
     a, b = binary_args(input, other)
-    return apply(SUB, (a, b))
+    return _apply(SUB, (a, b), out)
 
 
 def _mul(a, b):
@@ -165,10 +169,10 @@ MUL = elementwise(
                                      lambda t: mul(t, ctx.saved[0])))
 
 
-def mul(input, other) -> Tensor:
-    """input * other, broadcasting."""
+def mul(input, other, *, out: Tensor | None = None) -> Tensor:
+    """input * other, broadcasting; `out`: write the result there (no autograd)."""
     a, b = binary_args(input, other)
-    return apply(MUL, (a, b))
+    return _apply(MUL, (a, b), out)
 
 
 def _div(a, b):
@@ -189,17 +193,20 @@ DIV = elementwise(
         lambda t: neg(div(mul(t, ctx.saved[0]), mul(ctx.saved[1], ctx.saved[1])))))
 
 
-def div(input, other, *, rounding_mode=None) -> Tensor:
-    """input / other (true division), broadcasting."""
+def div(input, other, *, rounding_mode=None, out: Tensor | None = None) -> Tensor:
+    """input / other (true division), broadcasting; rounding_mode "floor" or "trunc"
+    rounds the quotient; `out`: write the result there (no autograd)."""
+    if rounding_mode not in (None, "floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
     a, b = binary_args(input, other)
     if a.dtype.kind != "f":
         a, b = to_dtype(a, _dtype.get_default_dtype()), to_dtype(b, _dtype.get_default_dtype())
-    out = apply(DIV, (a, b))
-    if rounding_mode == "floor":
-        return floor(out)
-    if rounding_mode == "trunc":
-        return trunc(out)
-    return out
+    res = _apply(DIV, (a, b), out)
+    if rounding_mode is None:
+        return res
+    rnd = FLOOR if rounding_mode == "floor" else TRUNC
+    return apply(rnd, (res,)) if out is None else apply_out(rnd, (res,), out)
 
 
 def _pow(a, b):

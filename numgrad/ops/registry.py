@@ -90,7 +90,9 @@ def get(name: str) -> Op:
     return REGISTRY[name]
 
 
-def _elementwise_cpu(op: Op, *arrays):
+def _elementwise_cpu(op: Op, *arrays, out: np.ndarray | None = None):
+    if out is not None:
+        return _elementwise_into(op, arrays, out)
     a = arrays[0]
     if len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE):
         plan = cpu_kernels.broadcast_scalars(arrays)
@@ -107,14 +109,37 @@ def _elementwise_cpu(op: Op, *arrays):
 _LOOP_MIN_SIZE = 2048
 
 
-def _scalar_loop_cpu(op: Op, dtype: np.dtype, shape: tuple, operands: list) -> np.ndarray:
-    key = ("loop", dtype)
+def _scalar_loop_cpu(op: Op, dtype: np.dtype, shape: tuple, operands: list,
+                     inplace: bool = False) -> np.ndarray:
+    """op over `operands` (flat arrays and scalars, see cpu_kernels.broadcast_scalars)
+    into a new array of `shape`, or, inplace=True, into operands[0]."""
+    key = ("inplace" if inplace else "loop", dtype)
     loop = op.kernels.get(key)
     if loop is None:
         fn = op.scalar_f32 if (dtype == np.float32 and op.scalar_f32) else op.scalar
-        loop = op.kernels[key] = cpu_kernels.elementwise_loop(fn, len(operands))
+        loop = op.kernels[key] = cpu_kernels.elementwise_loop(fn, len(operands), inplace)
+    if inplace:
+        loop(*operands)
+        return operands[0]
     out = np.empty(shape, dtype=dtype)
     loop(out.reshape(-1), *operands)
+    return out
+
+
+def _elementwise_into(op: Op, arrays, out: np.ndarray) -> np.ndarray:
+    """The op's result written into `out` (which may be one of `arrays`: in-place updates)."""
+    a = arrays[0]
+    if out.size >= _LOOP_MIN_SIZE and out.dtype == a.dtype and out.flags.c_contiguous:
+        plan = cpu_kernels.broadcast_scalars(arrays)
+        # in place (out is the first input, the others do not overlap it)
+        if a is out and plan is not None and all(
+                x.ndim == 0 or not np.may_share_memory(x, out) for x in arrays[1:]):
+            _scalar_loop_cpu(op, a.dtype, plan[0], plan[1], inplace=True)
+            return out
+    k = op.kernels.get(a.dtype)
+    if k is None:
+        k = op.kernel("cpu", a.dtype, len(arrays))
+    k(*arrays, out=out)
     return out
 
 
