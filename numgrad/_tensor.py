@@ -337,14 +337,18 @@ def _accumulate_node(t: Tensor) -> AccumulateGrad:
 
 
 def _edge(t: Tensor):
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
     if t._requires_grad:
         acc = t._accum
         if acc is None:
             acc = _accumulate_node(t)
         return (acc, 0)
-    return (None, 0)
+    return _NO_EDGE
+
+
+_NO_EDGE = (None, 0)
 
 
 # ----- creating tensors ---------------------------------------------------
@@ -606,9 +610,15 @@ def _record(op: Op, inputs, params, out: Tensor):
         else:
             node._saved = ()
             versions = []
-        node.in_shapes = tuple([t._data.shape for t in inputs])
-        node.needs_input_grad = tuple([t._requires_grad for t in inputs])
-        node.next_functions = tuple([_edge(t) for t in inputs])
+        if len(inputs) == 2:
+            t, u = inputs
+            node.in_shapes = (t._data.shape, u._data.shape)
+            node.needs_input_grad = _TWO_NEED_GRAD[t._requires_grad, u._requires_grad]
+            node.next_functions = (_edge(t), _edge(u))
+        else:
+            node.in_shapes = tuple([t._data.shape for t in inputs])
+            node.needs_input_grad = tuple([t._requires_grad for t in inputs])
+            node.next_functions = tuple([_edge(t) for t in inputs])
     if op.save_output:
         node._out_data = (out._data, out._version)
         versions.append(0)
@@ -624,6 +634,7 @@ def _record(op: Op, inputs, params, out: Tensor):
 
 
 _ONE_NEEDS_GRAD = (True,)
+_TWO_NEED_GRAD = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
 _anomaly_hook = None
 
 

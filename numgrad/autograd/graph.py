@@ -45,10 +45,9 @@ class Node:
         if self._freed:
             raise RuntimeError(_FREED_MSG)
         saved = self._saved
-        versions = self._versions
-        for i, t in enumerate(saved):
-            if t is not None and t._version[0] != versions[i]:
-                _raise_modified(t, self, versions[i])
+        for t, v in zip(saved, self._versions):
+            if t is not None and t._version[0] != v:
+                _raise_modified(t, self, v)
         return saved
 
     @property

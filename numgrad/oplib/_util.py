@@ -18,6 +18,8 @@ def unbroadcast(ctx, g: Tensor, i: int) -> Tensor:
     keeping the leading batch dims."""
     shape = ctx.in_shapes[i]
     gshape = g._data.shape
+    if gshape == shape:  # unbatched, not broadcast (an input never has more dims than the output)
+        return g
     b = len(gshape) - len(ctx.out_shape)
     if gshape[b:] == shape:
         return g
