@@ -182,7 +182,7 @@ def _div(a, b):
 def _div_vjp(ctx, g):
     a, b = ctx.saved
     ga = unbroadcast(ctx, div(g, b), 0) if ctx.needs_input_grad[0] else None
-    gb = unbroadcast(ctx, neg(div(mul(g, a), mul(b, b))), 1) if ctx.needs_input_grad[1] else None
+    gb = unbroadcast(ctx, div_backward_other(g, a, b), 1) if ctx.needs_input_grad[1] else None
     return ga, gb
 
 
@@ -190,7 +190,45 @@ DIV = elementwise(
     "div", _div, save=((0, 1), 1), vjp=_div_vjp,
     jvp=lambda ctx, ta, tb: _jvp_sum(
         ctx, (ta, tb), lambda t: div(t, ctx.saved[1]),
-        lambda t: neg(div(mul(t, ctx.saved[0]), mul(ctx.saved[1], ctx.saved[1])))))
+        lambda t: div_backward_other(t, ctx.saved[0], ctx.saved[1])))
+
+
+def _div_backward_other(g, a, b):
+    return -(g * a) / (b * b)
+
+
+def _div_backward_other_db(g, a, b):
+    """d/db of -g a / b**2 = 2 g a / b**3."""
+    return div(mul(mul(g, a), 2.0), mul(b, mul(b, b)))
+
+
+def _div_backward_other_vjp(ctx, gg):
+    g, a, b = ctx.saved
+    need = ctx.needs_input_grad
+    # linear in g and in a: the same op maps their cotangents
+    gg_g = unbroadcast(ctx, div_backward_other(gg, a, b), 0) if need[0] else None
+    gg_a = unbroadcast(ctx, div_backward_other(g, gg, b), 1) if need[1] else None
+    gg_b = unbroadcast(ctx, mul(gg, _div_backward_other_db(g, a, b)), 2) if need[2] else None
+    return gg_g, gg_a, gg_b
+
+
+# -g * a / b**2 in one kernel: the gradient of a / b in b (the ppl models divide a lot)
+DIV_BACKWARD_OTHER = elementwise(
+    "div_backward_other", _div_backward_other, _div_backward_other_vjp, save=(0, 1, 2),
+    jvp=lambda ctx, tg, ta, tb: _jvp_sum(
+        ctx, (tg, ta, tb), lambda t: div_backward_other(t, ctx.saved[1], ctx.saved[2]),
+        lambda t: div_backward_other(ctx.saved[0], t, ctx.saved[2]),
+        lambda t: mul(t, _div_backward_other_db(*ctx.saved))))
+
+
+def div_backward_other(grad: Tensor, input: Tensor, other: Tensor) -> Tensor:
+    """-grad * input / other**2 in one pass (the derivative of input / other in other)."""
+    g, a = binary_args(grad, input)
+    a, b = binary_args(a, other)
+    if g.dtype != a.dtype:  # one dtype for the three
+        dt = np.result_type(g.dtype, a.dtype)
+        g, a, b = (t if t.dtype == dt else to_dtype(t, dt) for t in (g, a, b))
+    return apply(DIV_BACKWARD_OTHER, (g, a, b))
 
 
 def div(input, other, *, rounding_mode=None, out: Tensor | None = None) -> Tensor:

@@ -207,6 +207,15 @@ OPS.append(OpInfo("sub_alpha", lambda a, b: ng.sub(a, b, alpha=0.5), lambda a, b
                   covers=["add_scaled"]))
 OPS.append(OpInfo("pow_square", lambda a: a ** 2, lambda a: a ** 2,
                   lambda rng, dt: (rng.standard_normal((2, 3)).astype(dt),), covers=["pow", "pow_backward"]))
+OPS.append(OpInfo("pow_cube", lambda a: a ** 3, lambda a: a ** 3,
+                  lambda rng, dt: (rng.standard_normal((2, 3)).astype(dt),), covers=["pow", "pow_backward"]))
+OPS.append(OpInfo("pow_identity", lambda a: a ** 1.0, lambda a: a,
+                  lambda rng, dt: (rng.standard_normal((2, 3)).astype(dt),), covers=["pow", "pow_backward"]))
+OPS.append(OpInfo("div_backward_other", lambda g, a, b: P.div_backward_other(g, a, b),
+                  lambda g, a, b: -g * a / (b * b),
+                  lambda rng, dt: (rng.standard_normal((2, 3)).astype(dt),
+                                   rng.standard_normal((2, 3)).astype(dt),
+                                   rng.uniform(0.5, 2, 3).astype(dt))))
 OPS.append(OpInfo("pow_backward_square", lambda g, a: P.pow_backward(g, a, 2.0), lambda g, a: 2 * g * a,
                   lambda rng, dt: (rng.standard_normal(4).astype(dt), rng.standard_normal(4).astype(dt)),
                   covers=["pow_backward"]))
