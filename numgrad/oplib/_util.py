@@ -108,6 +108,19 @@ def to_dtype_tensor(t: Tensor, dt) -> Tensor:
 
 def check_broadcast(sa: tuple, sb: tuple) -> tuple:
     """The broadcast shape of sa and sb, or PyTorch's size-mismatch error."""
+    key = (sa, sb)
+    shape = _broadcast_shapes.get(key)
+    if shape is None:
+        shape = _broadcast_shape(sa, sb)
+        if len(_broadcast_shapes) < 4096:  # shapes repeat: each pair is worked out once
+            _broadcast_shapes[key] = shape
+    return shape
+
+
+_broadcast_shapes: dict = {}
+
+
+def _broadcast_shape(sa: tuple, sb: tuple) -> tuple:
     n = max(len(sa), len(sb))
     pa = (1,) * (n - len(sa)) + tuple(sa)
     pb = (1,) * (n - len(sb)) + tuple(sb)
