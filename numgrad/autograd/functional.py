@@ -474,6 +474,7 @@ def _jacobian_one_pass(outputs, offsets, inputs, batched, strict, k):
 def _rows_vjp(outputs, offsets, inputs, r0, r1, batched, create_graph, retain_graph):
     """Rows r0..r1 of the jacobian, as one Tensor of shape (r1 - r0,) + input.shape per
     input (None where no output reaches the input): vjps of identity rows."""
+    batched = batched and r1 - r0 > 1  # one row (a scalar output): a plain vjp is cheaper
     outs, cotangents = [], []
     for out, o in zip(outputs, offsets):
         lo, hi = max(r0, o), min(r1, o + out.numel())
