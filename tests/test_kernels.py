@@ -12,15 +12,22 @@ ELEMENTWISE = sorted(name for name, op in registry.REGISTRY.items()
 N = registry._LOOP_MIN_SIZE + 37  # large enough for the loop path, not a multiple of 8
 
 
-def _operands(nin, dtype, scalar_at):
-    rng = np.random.default_rng(nin)
-    arrays = []
-    for i in range(nin):
-        if i in scalar_at:
-            arrays.append(np.asarray(rng.uniform(0.5, 2.0), dtype=dtype))
-        else:
-            arrays.append(rng.uniform(0.5, 2.0, size=(N // 37, 37)).astype(dtype))
-    return arrays
+def _operands(dtype, kinds):
+    """One operand per letter: F a full (N // 37, 37) array, R a (37,) row broadcast
+    over it, S a 0-d value."""
+    rng = np.random.default_rng(len(kinds))
+    make = {"F": lambda: rng.uniform(0.5, 2.0, size=(N // 37, 37)),
+            "R": lambda: rng.uniform(0.5, 2.0, size=37),
+            "S": lambda: np.asarray(rng.uniform(0.5, 2.0))}
+    return [make[k]().astype(dtype) for k in kinds]
+
+
+def _layouts(nin):
+    yield "F" + "S" * (nin - 1)
+    yield "F" * (nin - 1) + "S"
+    if nin >= 3:
+        yield "FR" + "S" * (nin - 2)
+        yield "RF" + "S" * (nin - 2)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -29,9 +36,9 @@ def test_scalar_loop_matches_ufunc(name, dtype):
     op = registry.get(name)
     nin = op.scalar.__code__.co_argcount
     dtype = np.dtype(dtype)
-    for scalar_at in ({nin - 1}, set(range(1, nin))):
-        arrays = _operands(nin, dtype, scalar_at)
-        assert registry.cpu_kernels.broadcast_scalars(arrays) is not None
+    for kinds in _layouts(nin):
+        arrays = _operands(dtype, kinds)
+        assert registry.cpu_kernels.broadcast_plan(arrays) is not None, kinds
         got = registry._elementwise_cpu(op, *arrays)
         want = op.kernel("cpu", dtype, nin)(*arrays)
         assert got.dtype == want.dtype == dtype
@@ -42,17 +49,23 @@ def test_scalar_loop_matches_ufunc(name, dtype):
 def test_expanded_single_value_is_a_scalar_operand():
     a = np.arange(4096, dtype=np.float32).reshape(64, 64)
     g = np.broadcast_to(np.float32(3), (64, 64))  # what sum's backward produces
-    shape, operands = registry.cpu_kernels.broadcast_scalars([g, a])
-    assert shape == (64, 64) and operands[0] == 3 and operands[0].dtype == np.float32
+    shape, grid, operands = registry.cpu_kernels.broadcast_plan([g, a])
+    assert shape == (64, 64) and grid == (1, 4096) and operands[0] == 3 and operands[0].dtype == np.float32
     np.testing.assert_array_equal(registry._elementwise_cpu(registry.get("mul"), g, a), 3 * a)
 
 
-def test_loop_path_not_taken_for_strided_or_mismatched_operands():
+def test_loop_path_cases():
     a = np.ones((64, 64), np.float32)
     s = np.asarray(2.0, np.float32)
-    assert registry.cpu_kernels.broadcast_scalars([a.T, s]) is None      # not C-contiguous
-    assert registry.cpu_kernels.broadcast_scalars([a, a[:1]]) is None    # broadcasting, not 0-d
-    assert registry.cpu_kernels.broadcast_scalars([a, a]) is None        # no 0-d operand
+    plan = registry.cpu_kernels.broadcast_plan
+    shape, grid, ops = plan([a.T, s])              # not C-contiguous: copied
+    assert grid == (1, 4096) and ops[0].flags.c_contiguous
+    np.testing.assert_array_equal(registry._elementwise_cpu(registry.get("mul"), a.T, s), a.T * s)
+    assert plan([a, a[:1]]) is None                # a row broadcast, but no single value
+    assert plan([a, a]) is None                    # no single value
+    assert plan([a, a[:, :1], s]) is None          # a column broadcast
+    assert plan([a, np.ones((3, 64), np.float32), s]) is None  # not a broadcast of a's shape
+    assert plan([a, a[:1], s])[1] == (64, 64)      # row and value: the loop's case
 
 
 def test_scalar_operand_results_through_public_ops():

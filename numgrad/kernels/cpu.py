@@ -8,6 +8,7 @@ disk, so importing numgrad compiles nothing.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 
 import numba
@@ -39,30 +40,34 @@ def elementwise(scalar_fn, nin: int, dtype: np.dtype, out_dtype: np.dtype | None
 
 
 # ---- scalar-broadcast loops ------------------------------------------------
-# A ufunc given a 0-d operand (x * 2.0, x + alpha * y) runs numba's strided
-# loop, which does not vectorize: about 4x slower than the contiguous one on
-# large arrays. For that case `elementwise_loop` compiles a plain loop over
-# flat C-contiguous arrays that takes 0-d operands as scalars.
+# A ufunc given a 0-d operand (x * 2.0, x + alpha * y, x ** 2 in a batched
+# backward pass) runs numba's strided loop, which does not vectorize: about 4x
+# slower than the contiguous one on large arrays. For that case
+# `elementwise_loop` compiles a loop over a (rows, inner) view of the output
+# that takes each operand as a full (rows, inner) array, as one (inner,) row
+# broadcast over the rows, or as a scalar.
 
-def _at(a, i):
-    """a[i] for an array, a itself for a scalar (resolved when compiling)."""
+def _at(a, r, j):
+    """a[r, j], a[j] or a: an operand's element (which one is chosen when compiling)."""
 
 
 @overload(_at, inline="always")
-def _at_overload(a, i):
+def _at_overload(a, r, j):
     if isinstance(a, types.Array):
-        return lambda a, i: a[i]
-    return lambda a, i: a
+        if a.ndim == 2:
+            return lambda a, r, j: a[r, j]
+        return lambda a, r, j: a[j]
+    return lambda a, r, j: a
 
 
 _jitable: dict = {}
 
 
 def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
-    """A jitted loop(out, *operands) writing scalar_fn over flat `out`; each
-    operand is a flat array of out's size or a scalar. inplace=True: loop(*operands)
-    writing into the first operand (a separate `out` aliasing an input would
-    defeat vectorization: LLVM's overlap check falls back to the scalar loop).
+    """A jitted loop(out, *operands) writing scalar_fn over 2-D `out`, operands as
+    `broadcast_plan` gives them. inplace=True: loop(*operands) writing into the
+    first operand (a separate `out` aliasing an input would defeat vectorization:
+    LLVM's overlap check falls back to the scalar loop).
 
     Numba keys a closure's disk cache on its cell contents: `f` is pickled by
     reference and `version` changes with scalar_fn's code and source file.
@@ -76,23 +81,27 @@ def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
     elif nin == 1:
         def loop(out, a):
             _ = version
-            for i in range(out.size):
-                out[i] = f(_at(a, i))
+            for r in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    out[r, j] = f(_at(a, r, j))
     elif nin == 2:
         def loop(out, a, b):
             _ = version
-            for i in range(out.size):
-                out[i] = f(_at(a, i), _at(b, i))
+            for r in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    out[r, j] = f(_at(a, r, j), _at(b, r, j))
     elif nin == 3:
         def loop(out, a, b, c):
             _ = version
-            for i in range(out.size):
-                out[i] = f(_at(a, i), _at(b, i), _at(c, i))
+            for r in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    out[r, j] = f(_at(a, r, j), _at(b, r, j), _at(c, r, j))
     elif nin == 4:
         def loop(out, a, b, c, d):
             _ = version
-            for i in range(out.size):
-                out[i] = f(_at(a, i), _at(b, i), _at(c, i), _at(d, i))
+            for r in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    out[r, j] = f(_at(a, r, j), _at(b, r, j), _at(c, r, j), _at(d, r, j))
     else:
         raise ValueError(f"elementwise ops take 1 to 4 operands, not {nin}")
     try:
@@ -107,23 +116,27 @@ def _inplace_loop(f, version, nin: int):
     if nin == 1:
         def loop(a):
             _ = version
-            for i in range(a.size):
-                a[i] = f(a[i])
+            for r in range(a.shape[0]):
+                for j in range(a.shape[1]):
+                    a[r, j] = f(a[r, j])
     elif nin == 2:
         def loop(a, b):
             _ = version
-            for i in range(a.size):
-                a[i] = f(a[i], _at(b, i))
+            for r in range(a.shape[0]):
+                for j in range(a.shape[1]):
+                    a[r, j] = f(a[r, j], _at(b, r, j))
     elif nin == 3:
         def loop(a, b, c):
             _ = version
-            for i in range(a.size):
-                a[i] = f(a[i], _at(b, i), _at(c, i))
+            for r in range(a.shape[0]):
+                for j in range(a.shape[1]):
+                    a[r, j] = f(a[r, j], _at(b, r, j), _at(c, r, j))
     elif nin == 4:
         def loop(a, b, c, d):
             _ = version
-            for i in range(a.size):
-                a[i] = f(a[i], _at(b, i), _at(c, i), _at(d, i))
+            for r in range(a.shape[0]):
+                for j in range(a.shape[1]):
+                    a[r, j] = f(a[r, j], _at(b, r, j), _at(c, r, j), _at(d, r, j))
     else:
         raise ValueError(f"elementwise ops take 1 to 4 operands, not {nin}")
     return loop
@@ -139,36 +152,54 @@ def _code_version(fn) -> int:
     return int.from_bytes(digest.digest()[:7], "little")
 
 
-def broadcast_scalars(arrays):
-    """(shape, operands) when every operand is either one value (0-d, or an
-    expanded view whose strides are all 0) or C-contiguous of one shape, and at
-    least one is a single value: the case `elementwise_loop` serves (flat arrays
-    and numpy scalars). None otherwise."""
-    shape = None
+def broadcast_plan(arrays):
+    """(shape, (rows, inner), operands) for `elementwise_loop`, or None (the ufunc's case).
+
+    The output `shape` is the largest operand's. Each operand must be one value
+    (0-d, or an expanded view with all strides 0: passed as a numpy scalar), an
+    array of that shape (passed as (rows, inner)), or an array matching its
+    trailing dims (one row broadcast over the leading dims, passed as (inner,);
+    all such rows alike); and at least one must be a single value, the case
+    numba's ufunc loop leaves unvectorized. Non-contiguous arrays are copied
+    (reshape), still cheaper than the ufunc's strided loop.
+    """
+    big = arrays[0]
+    for a in arrays:
+        if a.size > big.size:
+            big = a
+    shape = big.shape
+    row = None
     scalar = False
     for a in arrays:
         if a.ndim == 0 or not any(a.strides):
+            if a.ndim and a.shape != shape:
+                return None
             scalar = True
-            continue
-        if shape is None:
-            shape = a.shape
         elif a.shape != shape:
-            return None
-        if not a.flags.c_contiguous:
-            return None
-    if not scalar or shape is None:
+            r = a.shape
+            while r and r[0] == 1:
+                r = r[1:]
+            if not r or len(r) > len(shape) or shape[len(shape) - len(r):] != r:
+                return None
+            if row is None:
+                row = r
+            elif r != row:
+                return None
+    if not scalar or not big.size:
         return None
+    inner = math.prod(row) if row is not None else big.size
+    rows = big.size // inner
     operands = []
     for a in arrays:
         if a.ndim == 0:
             operands.append(a[()])
         elif not any(a.strides):
-            if a.shape != shape:  # a broadcast value of another shape: the ufunc's case
-                return None
             operands.append(a[(0,) * a.ndim])
+        elif a.shape == shape:
+            operands.append(a.reshape(rows, inner))
         else:
-            operands.append(a.reshape(-1))
-    return shape, operands
+            operands.append(a.reshape(inner))
+    return shape, (rows, inner), operands
 
 
 # Row reductions on a C-contiguous 2-D array (outer, inner), reducing `inner`.

@@ -95,7 +95,7 @@ def _elementwise_cpu(op: Op, *arrays, out: np.ndarray | None = None):
         return _elementwise_into(op, arrays, out)
     a = arrays[0]
     if len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE):
-        plan = cpu_kernels.broadcast_scalars(arrays)
+        plan = cpu_kernels.broadcast_plan(arrays)
         if plan is not None:
             return _scalar_loop_cpu(op, a.dtype, *plan)
     k = op.kernels.get(a.dtype)
@@ -109,10 +109,10 @@ def _elementwise_cpu(op: Op, *arrays, out: np.ndarray | None = None):
 _LOOP_MIN_SIZE = 2048
 
 
-def _scalar_loop_cpu(op: Op, dtype: np.dtype, shape: tuple, operands: list,
+def _scalar_loop_cpu(op: Op, dtype: np.dtype, shape: tuple, grid: tuple, operands: list,
                      inplace: bool = False) -> np.ndarray:
-    """op over `operands` (flat arrays and scalars, see cpu_kernels.broadcast_scalars)
-    into a new array of `shape`, or, inplace=True, into operands[0]."""
+    """op over `operands` (see cpu_kernels.broadcast_plan) into a new array of
+    `shape` (run as a `grid` = (rows, inner) array), or, inplace=True, into operands[0]."""
     key = ("inplace" if inplace else "loop", dtype)
     loop = op.kernels.get(key)
     if loop is None:
@@ -122,7 +122,7 @@ def _scalar_loop_cpu(op: Op, dtype: np.dtype, shape: tuple, operands: list,
         loop(*operands)
         return operands[0]
     out = np.empty(shape, dtype=dtype)
-    loop(out.reshape(-1), *operands)
+    loop(out.reshape(grid), *operands)
     return out
 
 
@@ -130,11 +130,12 @@ def _elementwise_into(op: Op, arrays, out: np.ndarray) -> np.ndarray:
     """The op's result written into `out` (which may be one of `arrays`: in-place updates)."""
     a = arrays[0]
     if out.size >= _LOOP_MIN_SIZE and out.dtype == a.dtype and out.flags.c_contiguous:
-        plan = cpu_kernels.broadcast_scalars(arrays)
-        # in place (out is the first input, the others do not overlap it)
-        if a is out and plan is not None and all(
+        plan = cpu_kernels.broadcast_plan(arrays)
+        # in place: out is the first input and has the result's shape, the other
+        # inputs do not overlap it
+        if a is out and plan is not None and plan[0] == out.shape and all(
                 x.ndim == 0 or not np.may_share_memory(x, out) for x in arrays[1:]):
-            _scalar_loop_cpu(op, a.dtype, plan[0], plan[1], inplace=True)
+            _scalar_loop_cpu(op, a.dtype, *plan, inplace=True)
             return out
     k = op.kernels.get(a.dtype)
     if k is None:
