@@ -10,6 +10,9 @@ Workloads (the same as benchmarks/compare_torch.py, numgrad only):
       error, backward, SGD step, zero_grad (numgrad.nn, numgrad.optim).
   TanhMul4M: `(tanh(x) * w).sum()` forward + backward on 4M float32 (memory
       bound); also its peak memory.
+  ScalarOperand1M: elementwise ops with a Python-number operand on 1M float32
+      (`x * 2.0`, and the in-place optimizer update `p.sub_(g, alpha=lr)`): the
+      vectorizing scalar-operand loops (a regression there is 3x).
 track_ benchmarks count things that do not depend on timing noise: graph nodes
 recorded by the sin chain, and Numba kernels the workloads compile.
 setup() runs each workload once, so kernel compilation is never timed.
@@ -22,6 +25,8 @@ PYTHONPATH to its benchmark processes).
 """
 import sys
 from pathlib import Path
+
+import numpy as np
 
 try:
     import numgrad as ng
@@ -82,6 +87,21 @@ class TanhMul4M:
 
     def peakmem_forward_backward(self):
         self.step()
+
+
+class ScalarOperand1M:
+    def setup(self):
+        rng = np.random.default_rng(0)
+        self.x = ng.tensor(rng.standard_normal(1 << 20, dtype=np.float32))
+        self.g = ng.tensor(rng.standard_normal(1 << 20, dtype=np.float32))
+        self.time_mul_scalar()
+        self.time_inplace_update()
+
+    def time_mul_scalar(self):
+        self.x * 2.0
+
+    def time_inplace_update(self):
+        self.x.sub_(self.g, alpha=1e-3)
 
 
 def track_kernels_compiled():
