@@ -91,11 +91,15 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 if grads[0] is None:
                     gin = (None,) * len(nexts)
                 else:
-                    vjp = node.op.vjp
+                    op = node.op
+                    vjp = op.vjp
                     if vjp is None:
                         _raise_no_derivative(node)
                     gin = vjp(node, grads[0])
-                    gin = _check_rule_result(node, gin, grads, batch_ndim)
+                    if op.check_grads or _anomaly[0] or node._hooks:
+                        gin = _check_rule_result(node, gin, grads, batch_ndim)
+                    elif gin.__class__ is not tuple:
+                        gin = tuple(gin) if gin.__class__ is list else (gin,)
             elif all(g is None for g in grads):
                 gin = (None,) * len(nexts)
             else:

@@ -23,6 +23,7 @@ class _FunctionOp:
     """The registry-entry-like object a Function's node points to (`node.op`)."""
 
     __slots__ = ("name", "vjp")
+    check_grads = True  # user code: the engine checks what backward returns
 
     def __init__(self, name, vjp):
         self.name, self.vjp = name, vjp

@@ -5,3 +5,9 @@ public functions. A module declares `__all__` (exported as numgrad.<name>),
 from numgrad.oplib import indexing, linalg, pointwise, reduction, shape
 
 MODULES = [pointwise, reduction, shape, linalg, indexing]
+from numgrad.ops.registry import REGISTRY as _REGISTRY  # noqa: E402
+
+# Every rule registered so far is numgrad's own, tested op by op (tests/op_db): the
+# engine need not check what they return. Ops registered later keep the checks.
+for _op in _REGISTRY.values():
+    _op.check_grads = False

@@ -39,6 +39,8 @@ class Op:
     scalar: for elementwise ops, the scalar formula kernels are built from
         (`scalar_f32` may override it for float32).
     differentiable: False for ops whose outputs never require grad.
+    check_grads: the engine checks the count and shapes of what vjp returns
+        (numgrad's own ops, whose rules the op table tests, skip it).
     """
 
     name: str
@@ -51,6 +53,7 @@ class Op:
     scalar_f32: Callable[..., Any] | None = None
     differentiable: bool = True
     node_name: str = ""
+    check_grads: bool = True
     kernels: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False)
     _node_cls: Any = field(default=None, repr=False)  # its graph-node class, made on first use
 
