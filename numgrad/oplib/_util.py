@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, as_tensor, to_tensor_like
+from numgrad._tensor import Tensor, apply, as_tensor, mark_view, to_tensor_like
 
 
 def batch_ndim(ctx, g: Tensor) -> int:
@@ -35,11 +35,12 @@ def sum_to(g: Tensor, shape: tuple, b: int = 0) -> Tensor:
     for k, n in enumerate(shape):
         if n == 1 and tail[lead + k] != 1:
             dims.append(b + lead + k)
+    # the ops themselves, not their public functions: dims and shapes are known valid
     if dims:
-        g = _reduction.sum(g, tuple(dims), keepdim=True)
+        g = apply(_reduction.SUM, (g,), {"dims": tuple(dims), "keepdim": True})
     target = gshape[:b] + tuple(shape)
     if g._data.shape != target:
-        g = _shape.reshape(g, target)
+        g = mark_view(apply(_shape.RESHAPE, (g,), {"shape": target}), g)
     return g
 
 
