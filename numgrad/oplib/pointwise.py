@@ -115,12 +115,9 @@ def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     """input + alpha * other, broadcasting; `out`: write the result there (no autograd)."""
     a, b = binary_args(input, other)
     if alpha != 1:
-        return _apply(ADD_SCALED, (a, b, Tensor._make(np.asarray(alpha, dtype=a._data.dtype))), out)
-    return _apply(ADD, (a, b), out)
-
-
-def _apply(op, inputs, out: Tensor | None) -> Tensor:
-    return apply(op, inputs) if out is None else apply_out(op, inputs, out)
+        inputs = (a, b, Tensor._make(np.asarray(alpha, dtype=a._data.dtype)))
+        return apply(ADD_SCALED, inputs) if out is None else apply_out(ADD_SCALED, inputs, out)
+    return apply(ADD, (a, b)) if out is None else apply_out(ADD, (a, b), out)
 
 
 def _add_scaled(a, b, alpha):
@@ -153,7 +150,7 @@ def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     if alpha != 1:
         return add(input, other, alpha=-alpha, out=out)
     a, b = binary_args(input, other)
-    return _apply(SUB, (a, b), out)
+    return apply(SUB, (a, b)) if out is None else apply_out(SUB, (a, b), out)
 
 
 def _mul(a, b):
@@ -172,7 +169,7 @@ MUL = elementwise(
 def mul(input, other, *, out: Tensor | None = None) -> Tensor:
     """input * other, broadcasting; `out`: write the result there (no autograd)."""
     a, b = binary_args(input, other)
-    return _apply(MUL, (a, b), out)
+    return apply(MUL, (a, b)) if out is None else apply_out(MUL, (a, b), out)
 
 
 def _div(a, b):
@@ -240,7 +237,7 @@ def div(input, other, *, rounding_mode=None, out: Tensor | None = None) -> Tenso
     a, b = binary_args(input, other)
     if a.dtype.kind != "f":
         a, b = to_dtype(a, _dtype.get_default_dtype()), to_dtype(b, _dtype.get_default_dtype())
-    res = _apply(DIV, (a, b), out)
+    res = apply(DIV, (a, b)) if out is None else apply_out(DIV, (a, b), out)
     if rounding_mode is None:
         return res
     rnd = FLOOR if rounding_mode == "floor" else TRUNC
