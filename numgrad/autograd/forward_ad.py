@@ -243,26 +243,34 @@ class _JvpContext:
 
 def _propagate(op, inputs, params, result) -> None:
     """The hook `apply` calls after each op while a dual level is active."""
-    levels = None
+    first = levels = None
     for t in inputs:
         fw = t._fw
         if fw:
             for lv in fw:
-                if lv.alive:
-                    if levels is None:
-                        levels = [lv]
+                if lv.alive and lv is not first:
+                    if first is None:
+                        first = lv
+                    elif levels is None:
+                        levels = [first, lv]
                     elif lv not in levels:
                         levels.append(lv)
-    if levels is None or not op.differentiable or result._data.dtype.kind != "f":
+    if first is None or not op.differentiable or result._data.dtype.kind != "f":
         return
     jvp = op.jvp
     if jvp is None:
         raise NotImplementedError(
             f"Trying to use forward AD with {op.name} that does not support it because it has "
             "not been implemented yet.")
-    nested = len(levels) > 1
-    if nested:
+    if levels is None:
+        levels = (first,)
+    else:
         levels.sort(key=lambda lv: lv.index)
+    nested = len(levels) > 1
+    # With a single level in existence whose tangents are never differentiated, the
+    # rule runs with propagation (and recording) off: its inputs and output need not
+    # be stripped of their tangents first.
+    alone = len(_levels) == 1 and not first.grad_tangents
     out_shape = result._data.shape
     for lv in levels:
         tangents = [None if t._fw is None else t._fw.get(lv) for t in inputs]
@@ -272,20 +280,22 @@ def _propagate(op, inputs, params, result) -> None:
         ctx.out_shape = out_shape
         ctx.needs_input_grad = tuple([g is not None for g in tangents])
         ctx._inputs = inputs
-        ctx._saved = None
+        ctx._saved = inputs if alone else None
         ctx._result = result
         ctx._level = lv
         ctx._nested = nested
-        ctx._output = None
-        if lv.grad_tangents:
-            tangent = jvp(ctx, *tangents)
-        else:
-            prev = _grad_state.enabled
+        ctx._output = result if alone else None
+        prev_grad = _grad_state.enabled
+        if not lv.grad_tangents:
             _grad_state.enabled = False
-            try:
-                tangent = jvp(ctx, *tangents)
-            finally:
-                _grad_state.enabled = prev
+        if alone:
+            _tensor._fw_hook = None
+        try:
+            tangent = jvp(ctx, *tangents)
+        finally:
+            _grad_state.enabled = prev_grad
+            if alone:
+                _tensor._fw_hook = _propagate
         if tangent is None:
             continue
         tshape = tangent._data.shape
