@@ -255,10 +255,6 @@ def _pow(a, b):
     return a ** b
 
 
-def _dpow_da(a, b):
-    return mul(b, pow(a, sub(b, 1)))
-
-
 def _dpow_db(a, b):
     # a**b * log(a); 0 where a == 0 (PyTorch's convention)
     return mul(pow(a, b), log(where(eq(a, 0), 1, a)))
@@ -273,7 +269,7 @@ def _pow_vjp(ctx, g):
 
 POW = elementwise(
     "pow", _pow, save=(0, 1), vjp=_pow_vjp,
-    jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: mul(t, _dpow_da(*ctx.saved)),
+    jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: pow_backward(t, *ctx.saved),
                                      lambda t: mul(t, _dpow_db(*ctx.saved))))
 
 
