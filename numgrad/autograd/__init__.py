@@ -42,7 +42,7 @@ def _root_grads(outputs, grad_outputs, batched: bool):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if batched:
                 raise RuntimeError("is_grads_batched=True requires explicit grad_outputs")
-            g = _tensor.Tensor._make(np.ones(out.shape, dtype=out.dtype))
+            g = _tensor.Tensor._make(_ones(out._data.shape, out._data.dtype))
         else:
             if not isinstance(g, _tensor.Tensor):
                 g = _tensor.Tensor._make(np.asarray(g, dtype=out.dtype))
@@ -63,6 +63,11 @@ def _root_grads(outputs, grad_outputs, batched: bool):
         edges.append(_tensor._edge(out))
         grads.append(g)
     return edges, grads
+
+
+def _ones(shape: tuple, dtype) -> np.ndarray:
+    """The implicit root gradient: a fresh array (hooks may change it in place)."""
+    return np.array(1, dtype=dtype) if shape == () else np.ones(shape, dtype=dtype)
 
 
 def _size(shape) -> str:

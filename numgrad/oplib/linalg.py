@@ -49,6 +49,9 @@ def _matmul_vjp(ctx, g):
     a, b = ctx.saved
     sa, sb = ctx.in_shapes
     nb = g.ndim - len(ctx.out_shape)
+    if nb == 0 and len(sa) == 2 and len(sb) == 2:  # plain matrices: no lifting or summing
+        return (matmul(g, _mT(b)) if ctx.needs_input_grad[0] else None,
+                matmul(_mT(a), g) if ctx.needs_input_grad[1] else None)
     a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
     b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
     g2 = reshape(g, g.shape[:nb] + _lifted_out(ctx))
