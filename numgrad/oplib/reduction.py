@@ -15,12 +15,12 @@ from collections import namedtuple
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, apply
+from numgrad._tensor import Tensor, apply, mark_view
 from numgrad.kernels import cpu as K
-from numgrad.oplib._util import batch_ndim, normalize_dim, normalize_dims
+from numgrad.oplib._util import normalize_dim, normalize_dims
 from numgrad.oplib import pointwise
 from numgrad.oplib.pointwise import add, div, eq, exp, mul, pow, sub, where
-from numgrad.oplib.shape import expand, permute, reshape
+from numgrad.oplib.shape import EXPAND, permute, reshape
 from numgrad.ops.registry import primitive
 
 __all__ = ["sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
@@ -54,13 +54,19 @@ def keepdim_shape(shape: tuple, dims: tuple) -> tuple:
 def expand_reduced(ctx, g: Tensor) -> Tensor:
     """Broadcast a cotangent of a reduction back over the reduced dims
     (keeping leading batch dims)."""
-    b = batch_ndim(ctx, g)
+    gshape = g._data.shape
+    b = len(gshape) - len(ctx.out_shape)
     in_shape = ctx.in_shapes[0]
-    dims = ctx.params["dims"]
+    params = ctx.params
+    dims = params["dims"]
     # numpy broadcasting re-inserts leading reduced dims by itself (unbatched case)
-    if not ctx.params["keepdim"] and (b or dims != tuple(range(len(dims)))):
-        g = reshape(g, g.shape[:b] + keepdim_shape(in_shape, dims))
-    return expand(g, g.shape[:b] + in_shape)
+    if not params["keepdim"] and (b or dims != tuple(range(len(dims)))):
+        g = reshape(g, gshape[:b] + keepdim_shape(in_shape, dims))
+    shape = gshape[:b] + in_shape
+    if g._data.shape == shape:
+        return g
+    # the expand op itself: the shapes broadcast by construction
+    return mark_view(apply(EXPAND, (g,), {"shape": shape}), g)
 
 
 def _kd(ctx, y: Tensor) -> Tensor:
