@@ -78,20 +78,12 @@ def _make_arith_inplace(fn):
                          and other._data.dtype == self._data.dtype))
                 and not (_grad_enabled() and (self._requires_grad
                                               or getattr(other, "_requires_grad", False)))
-                and self._data.flags.writeable
-                and (other.__class__ is not Tensor or _broadcasts_to(other._data.shape,
-                                                                     self._data.shape))):
+                and self._data.flags.writeable):
             return fn(self, other, out=self, **kwargs)
         return inplace(self, fn, other, **kwargs)
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place version of {fn.__name__}."
     return method
-
-
-def _broadcasts_to(shape: tuple, target: tuple) -> bool:
-    if len(shape) > len(target):
-        return False
-    return all(s == 1 or s == t for s, t in zip(shape[::-1], target[::-1]))
 
 
 _ARITH = {P.add, P.sub, P.mul, P.div}
