@@ -566,6 +566,11 @@ def test_vhp_hvp_errors_strict_create_graph(fn):
         f(lambda x: (x ** 2).sum(), x)
     out, r = f(lambda x: (x ** 3).sum(), _t([2.0]))
     assert_close(r, [12.0])
+    out, r = f(lambda x: (x ** 3).sum(), _t([2.0]), strict=True)  # hvp's other strategy
+    assert_close(r, [12.0])
+    _, (rx, ry) = f(lambda x, y: (x ** 2 * y.sum()).sum(), (x, y), (x, y), strict=True)
+    assert_close(rx, 2 * x._data * y._data.sum() + 2 * x._data * y._data.sum())
+    assert_close(ry, np.full(2, 2 * (x._data * x._data).sum()))
     out, (rx, ry) = f(lambda x, y: (x ** 3).sum(), (x, y), (x, y))
     assert_close(rx, 6 * x._data ** 2)
     assert ry.shape == (2,) and not np.any(ry._data)

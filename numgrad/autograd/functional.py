@@ -267,8 +267,10 @@ def vhp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
 
 def hvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Tensors, Tensors]:
-    """(func(*inputs), H v): the Hessian-vector product of a scalar function, by
-    forward-over-reverse (the forward-mode tangent, along `v`, of the gradient)."""
+    """(func(*inputs), H v): the Hessian-vector product of a scalar function, from
+    forward mode: reverse-over-forward (the gradient of the forward-mode directional
+    derivative grad(f) . v); with strict=True forward-over-reverse (the tangent of
+    the gradient), as PyTorch's strict checks are about the gradient itself."""
     with ng.enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -276,13 +278,21 @@ def hvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
         if v is None:
             v = (ng.ones_like(inputs[0]),)
         with fwAD.dual_level() as level:
-            fwAD._levels[level].grad_tangents = create_graph
+            # reverse-over-forward differentiates the tangents; forward-over-reverse
+            # only when create_graph asks for it
+            fwAD._levels[level].grad_tangents = not strict or create_graph
             duals = tuple(fwAD.make_dual(x, t) for x, t in zip(inputs, v))
             outputs = _single_scalar_output(func, duals, "hvp", strict)
-            jac = _autograd_grad(outputs, duals, create_graph=True)
-            _check_requires_grad(jac, "jacobian", strict=strict)
-            tangents = tuple(None if g is None else fwAD.unpack_dual(g).tangent for g in jac)
-            outputs = (fwAD.unpack_dual(outputs[0]).primal,)
+            if strict:
+                jac = _autograd_grad(outputs, duals, create_graph=True)
+                _check_requires_grad(jac, "jacobian", strict=strict)
+                tangents = tuple(None if g is None else fwAD.unpack_dual(g).tangent
+                                 for g in jac)
+            primal, directional = fwAD.unpack_dual(outputs[0])
+        if not strict:
+            tangents = (_autograd_grad((directional,), inputs, create_graph=create_graph)
+                        if directional is not None else (None,) * len(inputs))
+        outputs = (primal,)
         res = _fill_in_zeros(tangents, inputs, strict, create_graph, "double_back_trick")
     outputs = _grad_postprocess(outputs, create_graph)
     res = _grad_postprocess(res, create_graph)
