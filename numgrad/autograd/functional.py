@@ -6,8 +6,8 @@ with identity rows as cotangents), or from one pass per `chunk_size` rows,
 filled into a preallocated result. strategy="forward-mode" gets the columns
 instead from ONE batched forward-mode pass (identity tangents with a leading
 batch dimension, `numgrad.autograd.forward_ad`). jvp is one forward-mode pass
-and hvp is forward-over-reverse (the tangent of the gradient); vjp and vhp
-are reverse mode.
+and hvp is reverse-over-forward (the gradient of the forward-mode directional
+derivative; forward-over-reverse with strict=True); vjp and vhp are reverse mode.
 """
 from __future__ import annotations
 
