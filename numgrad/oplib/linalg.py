@@ -49,9 +49,18 @@ def _matmul_vjp(ctx, g):
     a, b = ctx.saved
     sa, sb = ctx.in_shapes
     nb = g.ndim - len(ctx.out_shape)
-    if nb == 0 and len(sa) == 2 and len(sb) == 2:  # plain matrices: no lifting or summing
-        return (matmul(g, _mT(b)) if ctx.needs_input_grad[0] else None,
-                matmul(_mT(a), g) if ctx.needs_input_grad[1] else None)
+    need = ctx.needs_input_grad
+    if nb == 0 and len(sa) <= 2 and len(sb) <= 2:  # unbatched matrices and vectors
+        if len(sa) == 2 and len(sb) == 2:
+            return (matmul(g, _mT(b)) if need[0] else None,
+                    matmul(_mT(a), g) if need[1] else None)
+        if len(sa) == 2:  # matrix @ vector: g (m,)
+            return (matmul(reshape(g, (sa[0], 1)), reshape(b, (1, sb[0]))) if need[0] else None,
+                    matmul(_mT(a), g) if need[1] else None)
+        if len(sb) == 2:  # vector @ matrix: g (n,)
+            return (matmul(b, g) if need[0] else None,
+                    matmul(reshape(a, (sa[0], 1)), reshape(g, (1, sb[1]))) if need[1] else None)
+        return (mul(g, b) if need[0] else None, mul(g, a) if need[1] else None)  # dot: g is 0-d
     a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
     b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
     g2 = reshape(g, g.shape[:nb] + _lifted_out(ctx))
