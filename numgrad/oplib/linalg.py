@@ -112,12 +112,17 @@ MATMUL = primitive("matmul", _matmul_cpu, _matmul_vjp, _matmul_jvp, save=(0, 1),
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with numpy/PyTorch broadcasting rules."""
-    a, b = binary_args(input, other) if input.dtype != other.dtype else (input, other)
-    if a.ndim == 0 or b.ndim == 0:
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other if isinstance(input, Tensor) else input).__name__}")
+    a, b = ((input, other) if input._data.dtype == other._data.dtype
+            else binary_args(input, other))
+    sa, sb = a._data.shape, b._data.shape
+    if not sa or not sb:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
-    k_a = a.shape[-1]
-    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+                           f"{len(sa)}D and {len(sb)}D")
+    k_a = sa[-1]
+    k_b = sb[-2] if len(sb) > 1 else sb[0]
     if k_a != k_b:
         if a.ndim <= 2 and b.ndim <= 2:
             ra = f"{a.shape[0]}x{a.shape[1]}" if a.ndim == 2 else f"1x{a.shape[0]}"
