@@ -50,17 +50,21 @@ def _matmul_vjp(ctx, g):
     sa, sb = ctx.in_shapes
     nb = g.ndim - len(ctx.out_shape)
     need = ctx.needs_input_grad
-    if nb == 0 and len(sa) <= 2 and len(sb) <= 2:  # unbatched matrices and vectors
+    if len(sa) <= 2 and len(sb) <= 2:
+        # matrices and vectors: each gradient is one product (or an outer product)
+        # over g's leading batch dims, no lifting or summing
+        lead = g.shape[:nb]
         if len(sa) == 2 and len(sb) == 2:
             return (matmul(g, _mT(b)) if need[0] else None,
                     matmul(_mT(a), g) if need[1] else None)
-        if len(sa) == 2:  # matrix @ vector: g (m,)
-            return (matmul(reshape(g, (sa[0], 1)), reshape(b, (1, sb[0]))) if need[0] else None,
-                    matmul(_mT(a), g) if need[1] else None)
-        if len(sb) == 2:  # vector @ matrix: g (n,)
-            return (matmul(b, g) if need[0] else None,
-                    matmul(reshape(a, (sa[0], 1)), reshape(g, (1, sb[1]))) if need[1] else None)
-        return (mul(g, b) if need[0] else None, mul(g, a) if need[1] else None)  # dot: g is 0-d
+        if len(sa) == 2:  # matrix @ vector, g (*lead, m)
+            return (mul(reshape(g, lead + (sa[0], 1)), b) if need[0] else None,
+                    matmul(g, a) if need[1] else None)
+        if len(sb) == 2:  # vector @ matrix, g (*lead, n)
+            return (matmul(g, _mT(b)) if need[0] else None,
+                    mul(reshape(a, (sa[0], 1)), reshape(g, lead + (1, sb[1]))) if need[1] else None)
+        g1 = reshape(g, lead + (1,))  # dot
+        return (mul(g1, b) if need[0] else None, mul(g1, a) if need[1] else None)
     a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
     b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
     g2 = reshape(g, g.shape[:nb] + _lifted_out(ctx))
@@ -88,6 +92,16 @@ def _lifted_out(ctx) -> tuple:
 def _matmul_jvp(ctx, ta, tb):
     a, b = ctx.saved
     sa, sb = ctx.in_shapes
+    if len(sa) <= 2 and len(sb) <= 2:
+        # matrices and vectors: numpy's matmul broadcasting carries the tangents'
+        # leading batch dims; a tangent of the right operand is moved to the left of a
+        # single product (one GEMM for the whole batch)
+        terms = []
+        if ta is not None:
+            terms.append(matmul(ta, b))
+        if tb is not None:
+            terms.append(matmul(a, tb) if len(sb) == 2 else matmul(tb, _mT(a) if len(sa) == 2 else a))
+        return terms[0] if len(terms) == 1 else add(terms[0], terms[1])
     out2 = _lifted_out(ctx)
 
     def lift(x, s, vec_shape):
