@@ -162,6 +162,9 @@ def _linear_vjp(ctx, g):
     nb = g.ndim - len(ctx.out_shape)
     need = ctx.needs_input_grad
     gx = matmul(g, w) if need[0] else None
+    if nb == 0 and len(ctx.in_shapes[0]) == 2:  # a plain (batch, features) input
+        return (gx, matmul(_mT(g), x) if need[1] else None,
+                sum(g, 0) if need[2] else None)
     g2 = reshape(g, g.shape[:nb] + (-1, n_out)) if need[1] or need[2] else None
     gw = matmul(_mT(g2), reshape(x, (-1, n_in))) if need[1] else None
     gb = sum(g2, -2) if need[2] else None
