@@ -430,7 +430,8 @@ def unary(name, scalar, vjp, *, save=(0,), save_output=False, scalar_f32=None, j
                      save_output=save_output, scalar_f32=scalar_f32)
 
     def fn(input: Tensor) -> Tensor:
-        _check_tensor(name, input)
+        if not isinstance(input, Tensor):
+            _check_tensor(name, input)
         if floating and input._data.dtype.kind != "f":
             input = _floating(input)
         return apply(op, (input,))
