@@ -212,12 +212,8 @@ class _JvpContext:
     the tangents of the level being computed (made on first use: many rules
     never read them)."""
 
-    __slots__ = ("op", "params", "out_shape", "needs_input_grad", "_inputs", "_saved",
-                 "_result", "_level", "_nested", "_output")
-
-    @property
-    def in_shapes(self) -> tuple:
-        return tuple([t._data.shape for t in self._inputs])
+    __slots__ = ("op", "params", "in_shapes", "out_shape", "needs_input_grad", "_inputs",
+                 "_saved", "_result", "_level", "_nested", "_output")
 
     @property
     def saved(self) -> tuple:
@@ -272,11 +268,14 @@ def _propagate(op, inputs, params, result) -> None:
     # be stripped of their tangents first.
     alone = len(_levels) == 1 and not first.grad_tangents
     out_shape = result._data.shape
+    in_shapes = ((inputs[0]._data.shape,) if len(inputs) == 1
+                 else tuple([t._data.shape for t in inputs]))
     for lv in levels:
         tangents = [None if t._fw is None else t._fw.get(lv) for t in inputs]
         ctx = _JvpContext()
         ctx.op = op
         ctx.params = params
+        ctx.in_shapes = in_shapes
         ctx.out_shape = out_shape
         ctx.needs_input_grad = tuple([g is not None for g in tangents])
         ctx._inputs = inputs

@@ -49,7 +49,8 @@ def _align(ctx, t: Tensor, i: int) -> Tensor:
     shape, out = ctx.in_shapes[i], ctx.out_shape
     if shape == out:
         return t
-    lead = t.shape[:t.ndim - len(shape)]
+    tshape = t._data.shape
+    lead = tshape[:len(tshape) - len(shape)]
     if len(out) > len(shape):
         t = reshape(t, lead + (1,) * (len(out) - len(shape)) + shape)
     return expand(t, lead + out)

@@ -78,7 +78,7 @@ def _kd(ctx, y: Tensor) -> Tensor:
 
 def _tangent_dims(ctx, t):
     """Reduction dims shifted past a tangent's leading batch dims."""
-    b = t.ndim - len(ctx.in_shapes[0])
+    b = t._data.ndim - len(ctx.in_shapes[0])
     return tuple(d + b for d in ctx.params["dims"])
 
 
@@ -138,7 +138,8 @@ def _sum_cpu(op, x, dims, keepdim):
 
 
 SUM = primitive("sum", _sum_cpu, vjp=lambda ctx, g: expand_reduced(ctx, g),
-                jvp=lambda ctx, t: sum(t, _tangent_dims(ctx, t), ctx.params["keepdim"]))
+                jvp=lambda ctx, t: apply(SUM, (t,), {"dims": _tangent_dims(ctx, t),
+                                                     "keepdim": ctx.params["keepdim"]}))
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
