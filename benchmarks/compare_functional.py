@@ -41,7 +41,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import bench, pin_threads  # noqa: E402
+from timing import bench, import_peers, pin_threads  # noqa: E402
 
 pin_threads(1)
 
@@ -61,17 +61,7 @@ import numgrad as ng  # noqa: E402
 
 import models as M  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(1)
-except ImportError:
-    torch = None
-
-try:
-    import jax
-    jax.config.update("jax_platforms", "cpu")
-except ImportError:
-    jax = None
+torch, jax = import_peers(1)
 
 # the headline task of each model, also run row by row
 ROW_BY_ROW = {"mlp_256": "jacobian", "rosenbrock_200": "hessian"}

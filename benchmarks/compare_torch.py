@@ -42,7 +42,7 @@ def _threads_from_argv() -> str:
 
 _THREADS = _threads_from_argv()
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import bench, pin_threads  # noqa: E402
+from timing import bench, import_peers, pin_threads  # noqa: E402
 
 pin_threads(_THREADS)
 
@@ -53,18 +53,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(int(_THREADS))
-except ImportError:
-    torch = None
-
-try:
-    import jax
+torch, jax = import_peers(_THREADS)
+if jax is not None:
     import jax.numpy as jnp
-    jax.config.update("jax_platforms", "cpu")
-except ImportError:
-    jax = None
 
 
 # Run against the working tree this script lives in.

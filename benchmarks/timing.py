@@ -17,6 +17,22 @@ def pin_threads(n: int | str = 1) -> None:
                               "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 
+def import_peers(threads: int | str = 1):
+    """(torch, jax): the comparison peers where installed (else None), set to
+    `threads` threads and, for JAX, the CPU."""
+    try:
+        import torch
+        torch.set_num_threads(int(threads))
+    except ImportError:
+        torch = None
+    try:
+        import jax
+        jax.config.update("jax_platforms", "cpu")
+    except ImportError:
+        jax = None
+    return torch, jax
+
+
 def bench(fn: Callable[[], Any], repeat: int, min_time: float) -> float:
     """Median seconds per call of `fn` over `repeat` rounds of >= `min_time` each."""
     for _ in range(3):

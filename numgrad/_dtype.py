@@ -29,6 +29,15 @@ def set_default_dtype(d) -> None:
     _default[0] = d
 
 
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                "bool": "Bool"}
+
+
+def torch_name(d) -> str:
+    """PyTorch's name of dtype `d` in messages ("Float", "Long", ...)."""
+    return _TORCH_NAMES.get(str(d), str(d))
+
+
 def is_floating(d) -> bool:
     return np.dtype(d).kind == "f"
 

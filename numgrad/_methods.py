@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numgrad import _dtype
 from numgrad._tensor import Tensor, _grad_enabled
 from numgrad.oplib import MODULES
 from numgrad.oplib import linalg
@@ -37,7 +38,7 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
             f"{list(out._data.shape)}")
     if out._data.dtype.kind == "f" and self._data.dtype.kind != "f":
         raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {_type_name(self._data.dtype)}")
+            f"result type Float can't be cast to the desired output type {_dtype.torch_name(self._data.dtype)}")
     if not self._data.flags.writeable:
         raise RuntimeError("unsupported operation: the tensor is a read-only (expanded) view; "
                            "clone it before writing in place")
@@ -53,10 +54,6 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         if out.grad_fn._out_data is not None:
             out.grad_fn._out_data = (out._data, out._version)
     return self
-
-
-def _type_name(dt) -> str:
-    return {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(str(dt), str(dt))
 
 
 def _make_inplace(fn):

@@ -183,9 +183,8 @@ class Tensor:
 
     # ----- conversion ---------------------------------------------------
     def _type_str(self) -> str:
-        name = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                "int32": "IntTensor", "bool": "BoolTensor"}.get(str(self.dtype), "Tensor")
-        return f"torch.{name} {list(self.shape)}"
+        name = _dtype._TORCH_NAMES.get(str(self.dtype), "")
+        return f"torch.{name}Tensor {list(self.shape)}"
 
     def __repr__(self) -> str:
         return _format(self)
@@ -521,19 +520,14 @@ def apply_out(op: Op, inputs: Sequence[Tensor], out: Tensor) -> Tensor:
         op.impls[dev](op, *arrays, out=out._data)
     except TypeError as e:  # numpy refused the cast into out's dtype
         raise RuntimeError(
-            f"result type {_dtype_name(arrays[0].dtype)} can't be cast to the desired output "
-            f"type {_dtype_name(out._data.dtype)}") from e
+            f"result type {_dtype.torch_name(arrays[0].dtype)} can't be cast to the desired "
+            f"output type {_dtype.torch_name(out._data.dtype)}") from e
     except ValueError as e:  # out's shape is not the broadcast shape
         shape = np.broadcast_shapes(*[a.shape for a in arrays])
         raise RuntimeError(f"output with shape {list(out._data.shape)} doesn't match the "
                            f"broadcast shape {list(shape)}") from e
     out._version[0] += 1
     return out
-
-
-def _dtype_name(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool"}.get(str(dt), str(dt))
 
 
 def _raise_devices(a, b):

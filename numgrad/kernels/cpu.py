@@ -78,12 +78,6 @@ def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
     version = _code_version(scalar_fn)
     if inplace:
         loop = _inplace_loop(f, version, nin)
-    elif nin == 1:
-        def loop(out, a):
-            _ = version
-            for r in range(out.shape[0]):
-                for j in range(out.shape[1]):
-                    out[r, j] = f(_at(a, r, j))
     elif nin == 2:
         def loop(out, a, b):
             _ = version
@@ -103,7 +97,7 @@ def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
                 for j in range(out.shape[1]):
                     out[r, j] = f(_at(a, r, j), _at(b, r, j), _at(c, r, j), _at(d, r, j))
     else:
-        raise ValueError(f"elementwise ops take 1 to 4 operands, not {nin}")
+        raise ValueError(f"the scalar-operand loops take 2 to 4 operands, not {nin}")
     try:
         return numba.njit(cache=True)(loop)
     except RuntimeError as e:  # see elementwise()
@@ -113,13 +107,9 @@ def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
 
 
 def _inplace_loop(f, version, nin: int):
-    if nin == 1:
-        def loop(a):
-            _ = version
-            for r in range(a.shape[0]):
-                for j in range(a.shape[1]):
-                    a[r, j] = f(a[r, j])
-    elif nin == 2:
+    # Numba has no varargs loops: one literal loop per operand count. Two to four:
+    # a single operand has no scalar to broadcast (broadcast_plan never asks).
+    if nin == 2:
         def loop(a, b):
             _ = version
             for r in range(a.shape[0]):
@@ -138,7 +128,7 @@ def _inplace_loop(f, version, nin: int):
                 for j in range(a.shape[1]):
                     a[r, j] = f(a[r, j], _at(b, r, j), _at(c, r, j), _at(d, r, j))
     else:
-        raise ValueError(f"elementwise ops take 1 to 4 operands, not {nin}")
+        raise ValueError(f"the scalar-operand loops take 2 to 4 operands, not {nin}")
     return loop
 
 

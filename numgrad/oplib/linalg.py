@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from numgrad import _dtype
 from numgrad._tensor import Tensor, apply
 from numgrad.oplib._util import as_tensor_arg, binary_args, normalize_dim, sum_to, to_dtype_tensor
 from numgrad.oplib.pointwise import add, mul, neg, sub
@@ -162,11 +163,11 @@ def _linear_vjp(ctx, g):
     nb = g.ndim - len(ctx.out_shape)
     need = ctx.needs_input_grad
     gx = matmul(g, w) if need[0] else None
-    if nb == 0 and len(ctx.in_shapes[0]) == 2:  # a plain (batch, features) input
-        return (gx, matmul(_mT(g), x) if need[1] else None,
-                sum(g, 0) if need[2] else None)
-    g2 = reshape(g, g.shape[:nb] + (-1, n_out)) if need[1] or need[2] else None
-    gw = matmul(_mT(g2), reshape(x, (-1, n_in))) if need[1] else None
+    # rows of x (all its leading dims in one); explicit sizes, so that a 2-D x and g
+    # pass through reshape untouched
+    rows = math.prod(ctx.in_shapes[0]) // n_in
+    g2 = reshape(g, g.shape[:nb] + (rows, n_out)) if need[1] or need[2] else None
+    gw = matmul(_mT(g2), reshape(x, (rows, n_in))) if need[1] else None
     gb = sum(g2, -2) if need[2] else None
     return gx, gw, gb
 
@@ -244,12 +245,8 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
             f"of elements, but got {n} and {m} elements respectively")
     if input.dtype != tensor.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_dtype_name(input.dtype)} and {_dtype_name(tensor.dtype)}")
+                           f"{_dtype.torch_name(input.dtype)} and {_dtype.torch_name(tensor.dtype)}")
     return matmul(input, tensor)
-
-
-def _dtype_name(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int"}.get(str(dt), str(dt))
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
@@ -443,7 +440,7 @@ def _check_square(name: str, A: Tensor, arg: str = "A") -> None:
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
     if A.dtype.kind != "f":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
-                           f"Got {_dtype_name(A.dtype)}")
+                           f"Got {_dtype.torch_name(A.dtype)}")
 
 
 def _det_vjp(ctx, g):

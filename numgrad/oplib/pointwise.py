@@ -101,6 +101,16 @@ def _check_tensor(name: str, x) -> None:
 # ---------------------------------------------------------------- binary
 
 
+def _three_args(grad, a, b) -> tuple[Tensor, Tensor, Tensor]:
+    """The operands of a fused three-input derivative op, with one dtype."""
+    g, a = binary_args(grad, a)
+    a, b = binary_args(a, b)
+    if g._data.dtype != a._data.dtype:
+        g, a = binary_args(g, a)
+        a, b = binary_args(a, b)
+    return g, a, b
+
+
 def _add(a, b):
     return a + b
 
@@ -221,12 +231,7 @@ DIV_BACKWARD_OTHER = elementwise(
 
 def div_backward_other(grad: Tensor, input: Tensor, other: Tensor) -> Tensor:
     """-grad * input / other**2 in one pass (the derivative of input / other in other)."""
-    g, a = binary_args(grad, input)
-    a, b = binary_args(a, other)
-    if g.dtype != a.dtype:  # one dtype for the three
-        dt = np.result_type(g.dtype, a.dtype)
-        g, a, b = (t if t.dtype == dt else to_dtype(t, dt) for t in (g, a, b))
-    return apply(DIV_BACKWARD_OTHER, (g, a, b))
+    return apply(DIV_BACKWARD_OTHER, _three_args(grad, input, other))
 
 
 def div(input, other, *, rounding_mode=None, out: Tensor | None = None) -> Tensor:
@@ -316,9 +321,7 @@ POW_BACKWARD = elementwise(
 
 def pow_backward(grad: Tensor, input: Tensor, exponent: Tensor) -> Tensor:
     """grad * exponent * input**(exponent - 1) in one pass (the derivative of pow in its base)."""
-    g, a = binary_args(grad, input)
-    a, b = binary_args(a, exponent)
-    return apply(POW_BACKWARD, (g, a, b))
+    return apply(POW_BACKWARD, _three_args(grad, input, exponent))
 
 
 def _atan2(a, b):

@@ -114,11 +114,6 @@ def _numel(shape, dims) -> int:
     return math.prod([shape[d] for d in dims])
 
 
-def _torch_name(dt) -> str:
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "float32": "Float",
-            "float64": "Double"}.get(str(dt), str(dt))
-
-
 # ---------------------------------------------------------------- sum, mean
 
 
@@ -172,7 +167,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if input.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_torch_name(input.dtype)}")
+            f"complex dtype. Got: {_dtype.torch_name(input.dtype)}")
     dims = normalize_dims(dim, input.ndim)
     return apply(MEAN, (input,), {"dims": dims, "keepdim": keepdim})
 
@@ -517,7 +512,7 @@ def _softmax_args(name, input, dim, dtype):
         input = input.type(dtype)
     if input.dtype.kind != "f":
         raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                           f"'{_torch_name(input.dtype)}'")
+                           f"'{_dtype.torch_name(input.dtype)}'")
     return input, {"dim": normalize_dim(dim, input.ndim)}
 
 
@@ -595,7 +590,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, d
         x = x.type(dtype)
     if x.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_torch_name(x.dtype)}")
+                           f"input. Got {_dtype.torch_name(x.dtype)}")
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     dims = normalize_dims(dim, x.ndim)

@@ -93,11 +93,8 @@ def expand(input: Tensor, *sizes) -> Tensor:
     """A broadcast view of `input` with shape `sizes` (-1 keeps a dim)."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
-    have = input._data.shape
-    if sizes == have:
+    if sizes == input._data.shape:
         return input
-    if _broadcastable(have, sizes):  # the common case inside derivative rules
-        return mark_view(apply(EXPAND, (input,), {"shape": sizes}), input)
     n = len(sizes)
     if n < input.ndim:
         raise RuntimeError(
@@ -120,20 +117,6 @@ def expand(input: Tensor, *sizes) -> Tensor:
     if shape == input.shape:
         return input
     return mark_view(apply(EXPAND, (input,), {"shape": shape}), input)
-
-
-def _broadcastable(have: tuple, sizes: tuple) -> bool:
-    """Whether `have` expands to `sizes` as given (plain non-negative ints, no -1)."""
-    pad = len(sizes) - len(have)
-    if pad < 0:
-        return False
-    for h, s in zip(have, sizes[pad:]):
-        if h != s and h != 1:
-            return False
-    for s in sizes:
-        if s.__class__ is not int or s < 0:
-            return False
-    return True
 
 
 def broadcast_to(input: Tensor, shape) -> Tensor:
