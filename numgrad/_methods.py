@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, _grad_enabled
+from numgrad._tensor import Tensor, _grad_enabled, write_out
 from numgrad.oplib import MODULES
 from numgrad.oplib import linalg
 from numgrad.oplib import pointwise as P
@@ -64,33 +64,37 @@ def _make_inplace(fn):
     return method
 
 
-def _make_arith_inplace(fn):
+def _make_arith_inplace(fn, op):
     """x.add_(y) etc.: when nothing is recorded (no grad needed, no forward-mode
     tangents) and the result keeps x's dtype, the kernel writes straight into x
-    (fn's out=); otherwise the general `inplace` path."""
+    (`op`'s kernel for a tensor y of x's dtype and device, fn's out= otherwise);
+    else the general `inplace` path."""
     def method(self, other, **kwargs):
         if (self._fw is None and self._data.dtype.kind == "f"
-                and (other.__class__ is float or other.__class__ is int
-                     or (isinstance(other, Tensor) and other._fw is None
-                         and other._data.dtype == self._data.dtype))
                 and not (_grad_enabled() and (self._requires_grad
                                               or getattr(other, "_requires_grad", False)))
                 and self._data.flags.writeable):
-            return fn(self, other, out=self, **kwargs)
+            if isinstance(other, Tensor):
+                if other._fw is None and other._data.dtype == self._data.dtype:
+                    if not kwargs and other._device == self._device:
+                        return write_out(op, (self._data, other._data), self)
+                    return fn(self, other, out=self, **kwargs)
+            elif other.__class__ is float or other.__class__ is int:
+                return fn(self, other, out=self, **kwargs)
         return inplace(self, fn, other, **kwargs)
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place version of {fn.__name__}."
     return method
 
 
-_ARITH = {P.add, P.sub, P.mul, P.div}
+_ARITH = {P.add: P.ADD, P.sub: P.SUB, P.mul: P.MUL, P.div: P.DIV}
 INPLACE_FUNCTIONS = {}
 for _mod in MODULES:
     for _name in _mod.METHODS:
         setattr(Tensor, _name, getattr(_mod, _name))
     for _name in _mod.INPLACE:
         _fn = getattr(_mod, _name)
-        _m = (_make_arith_inplace if _fn in _ARITH else _make_inplace)(_fn)
+        _m = _make_arith_inplace(_fn, _ARITH[_fn]) if _fn in _ARITH else _make_inplace(_fn)
         setattr(Tensor, _name + "_", _m)
         INPLACE_FUNCTIONS[_name + "_"] = _m
 

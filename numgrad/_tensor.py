@@ -515,9 +515,14 @@ def apply_out(op: Op, inputs: Sequence[Tensor], out: Tensor) -> Tensor:
             _raise_devices(dev, t._device)
     if not out._data.flags.writeable:
         raise RuntimeError("unsupported operation: the out= tensor is a read-only (expanded) view")
-    arrays = [t._data for t in inputs]
+    return write_out(op, [t._data for t in inputs], out)
+
+
+def write_out(op: Op, arrays, out: Tensor) -> Tensor:
+    """Run `op`'s kernel on `arrays` (on `out`'s device) into `out` and bump its version:
+    apply_out after its checks (in-place arithmetic calls it directly)."""
     try:
-        op.impls[dev](op, *arrays, out=out._data)
+        op.impls[out._device](op, *arrays, out=out._data)
     except TypeError as e:  # numpy refused the cast into out's dtype
         raise RuntimeError(
             f"result type {_dtype.torch_name(arrays[0].dtype)} can't be cast to the desired "
