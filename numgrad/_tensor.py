@@ -418,6 +418,19 @@ def _check_device(device) -> None:
         raise RuntimeError(f"device {str(device)!r} is not available (only 'cpu' in this build)")
 
 
+def scalar_array(x: float | int, dt: np.dtype) -> np.ndarray:
+    """A read-only 0-d array holding `x` as `dt`, cached: ops wrapping Python
+    scalars (x * 2.0, softplus's beta) do not build a new array per call."""
+    key = (x, dt) if x else (repr(x), dt)  # 0.0 == -0.0 == 0 would share one entry
+    a = _scalar_arrays.get(key)
+    if a is None:
+        a = np.array(x, dtype=dt)
+        a.flags.writeable = False  # shared between calls: never written
+        if len(_scalar_arrays) < 4096:
+            _scalar_arrays[key] = a
+    return a
+
+
 def to_tensor_like(x, like: Tensor) -> Tensor:
     """Wrap a Python/numpy scalar as a tensor of `like`'s dtype (PyTorch scalar promotion)."""
     if isinstance(x, Tensor):
@@ -429,14 +442,7 @@ def to_tensor_like(x, like: Tensor) -> Tensor:
             dt = _dtype.get_default_dtype()
         elif dt.kind == "b":
             dt = np.dtype(np.int64) if cls is int else _dtype.get_default_dtype()
-        key = (x, dt)
-        a = _scalar_arrays.get(key)
-        if a is None:
-            a = np.array(x, dtype=dt)
-            a.flags.writeable = False  # shared between calls: never written
-            if len(_scalar_arrays) < 4096:
-                _scalar_arrays[key] = a
-        return _new(a, like._device)
+        return _new(scalar_array(x, dt), like._device)
     if cls is bool or isinstance(x, np.bool_):
         return Tensor._make(np.asarray(x, dtype=dt if dt.kind in "fiu" else np.bool_))
     if isinstance(x, np.generic):

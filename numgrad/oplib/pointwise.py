@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, apply, apply_out, as_tensor
+from numgrad._tensor import Tensor, apply, apply_out, as_tensor, scalar_array
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
 from numgrad.oplib.shape import expand, reshape
 from numgrad.ops.registry import elementwise, primitive
@@ -88,6 +88,11 @@ def _zero_jvp(ctx, *tangents):
     return None
 
 
+def _scalar(value, like: Tensor) -> Tensor:
+    """A Python number as a 0-d tensor of `like`'s dtype and device (a cached array)."""
+    return Tensor._make(scalar_array(value, like._data.dtype), device=like._device)
+
+
 def _floating(x: Tensor) -> Tensor:
     """`x`, converted to the default float dtype if integer or bool (PyTorch promotion)."""
     return x if x._data.dtype.kind == "f" else to_dtype(x, _dtype.get_default_dtype())
@@ -126,7 +131,7 @@ def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     """input + alpha * other, broadcasting; `out`: write the result there (no autograd)."""
     a, b = binary_args(input, other)
     if alpha != 1:
-        inputs = (a, b, Tensor._make(np.asarray(alpha, dtype=a._data.dtype)))
+        inputs = (a, b, _scalar(alpha, a))
         return apply(ADD_SCALED, inputs) if out is None else apply_out(ADD_SCALED, inputs, out)
     return apply(ADD, (a, b)) if out is None else apply_out(ADD, (a, b), out)
 
@@ -833,9 +838,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold."""
     _check_tensor("softplus", input)
     x = _floating(input)
-    b = Tensor._make(np.asarray(beta, dtype=x.dtype), device=x.device)
-    t = Tensor._make(np.asarray(threshold, dtype=x.dtype), device=x.device)
-    return apply(SOFTPLUS, (x, b, t))
+    return apply(SOFTPLUS, (x, _scalar(beta, x), _scalar(threshold, x)))
 
 
 def _logsigmoid(x):
@@ -1014,7 +1017,7 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     x = _floating(input)
-    return apply(POLYGAMMA, (Tensor._make(np.asarray(n, dtype=x.dtype), device=x.device), x))
+    return apply(POLYGAMMA, (_scalar(n, x), x))
 
 
 # ---------------------------------------------------------------- clamp
