@@ -586,10 +586,10 @@ _profiler = None
 
 def _record(op: Op, inputs, params, out: Tensor):
     node = (op._node_cls or op_node_class(op))()
-    save = op.save
-    if len(inputs) == 1:
+    n = len(inputs)
+    if n == 1:
         t = inputs[0]
-        if save:  # a one-input op can only save its input
+        if op.save:  # a one-input op can only save its input
             node._saved = (t,)
             versions = [t._version[0]]
         else:
@@ -599,31 +599,33 @@ def _record(op: Op, inputs, params, out: Tensor):
         node.needs_input_grad = _ONE_NEEDS_GRAD
         fn = t.grad_fn
         node.next_functions = ((fn, t._output_nr) if fn is not None else _edge(t),)
-    else:
-        if save:
-            saved = [None] * len(inputs)
-            versions = [0] * len(inputs)
-            for i in save:
-                if i.__class__ is tuple:  # (i, j): save input i only if input j requires grad
-                    i, j = i
-                    if not inputs[j]._requires_grad:
-                        continue
-                t = inputs[i]
-                saved[i] = t
-                versions[i] = t._version[0]
-            node._saved = saved
+    elif n == 2:
+        t, u = inputs
+        need = _TWO_NEED_GRAD[t._requires_grad, u._requires_grad]
+        if op.save:
+            st, su = op.saved_inputs(need)
+            node._saved = (t if st else None, u if su else None)
+            versions = [t._version[0] if st else 0, u._version[0] if su else 0]
         else:
             node._saved = ()
             versions = []
-        if len(inputs) == 2:
-            t, u = inputs
-            node.in_shapes = (t._data.shape, u._data.shape)
-            node.needs_input_grad = _TWO_NEED_GRAD[t._requires_grad, u._requires_grad]
-            node.next_functions = (_edge(t), _edge(u))
+        node.in_shapes = (t._data.shape, u._data.shape)
+        node.needs_input_grad = need
+        fn, fu = t.grad_fn, u.grad_fn
+        node.next_functions = ((fn, t._output_nr) if fn is not None else _edge(t),
+                               (fu, u._output_nr) if fu is not None else _edge(u))
+    else:
+        need = tuple([t._requires_grad for t in inputs])
+        if op.save:
+            which = op.saved_inputs(need)
+            node._saved = tuple([t if s else None for t, s in zip(inputs, which)])
+            versions = [t._version[0] if s else 0 for t, s in zip(inputs, which)]
         else:
-            node.in_shapes = tuple([t._data.shape for t in inputs])
-            node.needs_input_grad = tuple([t._requires_grad for t in inputs])
-            node.next_functions = tuple([_edge(t) for t in inputs])
+            node._saved = ()
+            versions = []
+        node.in_shapes = tuple([t._data.shape for t in inputs])
+        node.needs_input_grad = need
+        node.next_functions = tuple([_edge(t) for t in inputs])
     if op.save_output:
         node._out_data = (out._data, out._version)
         versions.append(0)
@@ -632,7 +634,6 @@ def _record(op: Op, inputs, params, out: Tensor):
     node._versions = versions
     node.params = params
     node.out_shape = out._data.shape
-    node._freed = False
     if _anomaly_hook is not None:
         _anomaly_hook(node)
     return node

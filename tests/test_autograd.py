@@ -106,7 +106,7 @@ def test_saved_tensors_are_freed_after_backward():
     node = h.grad_fn
     y = (h * x).sum()
     y.backward()
-    assert node._out_data is None and node._freed
+    assert node._out_data is None and node._saved is None
     mul_node = y.grad_fn.next_functions[0][0]
     assert mul_node._saved is None
 

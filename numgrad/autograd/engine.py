@@ -108,7 +108,6 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     _raise_no_derivative(node)
                 gin = _check_rule_result(node, vjp(node, *grads), grads, batch_ndim)
             if not retain_graph:
-                node._freed = True
                 node._saved = node._out_data = None
             for (m, nr), g in zip(nexts, gin):
                 if m is None:

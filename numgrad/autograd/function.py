@@ -39,7 +39,6 @@ def _init_node(node, op, next_functions, in_shapes) -> None:
     node._saved = ()
     node._versions = ()
     node._out_data = None
-    node._freed = False
     hook = _tensor._anomaly_hook
     if hook is not None:
         hook(node)
@@ -81,7 +80,7 @@ class FunctionCtx:
         fw = self.__dict__.get("_in_jvp")
         if fw is not None:
             return fw
-        if self._freed:
+        if self._saved is None:  # freed by backward
             raise RuntimeError(_FREED_MSG)
         return tuple(_unpack(self, entry) for entry in self._saved)
 

@@ -21,7 +21,7 @@ class Node:
     """
 
     __slots__ = ("_saved", "_versions", "_out_data", "params", "in_shapes", "out_shape",
-                 "needs_input_grad", "next_functions", "_freed", "__dict__", "__weakref__")
+                 "needs_input_grad", "next_functions", "__dict__", "__weakref__")
 
     n_outputs = 1
     op = None  # the registry entry; a class attribute of each op's node class
@@ -42,7 +42,7 @@ class Node:
 
     @property
     def saved(self):
-        if self._freed:
+        if self._saved is None:  # freed by backward
             raise RuntimeError(_FREED_MSG)
         saved = self._saved
         for t, v in zip(saved, self._versions):
@@ -52,7 +52,7 @@ class Node:
 
     @property
     def output(self):
-        if self._freed:
+        if self._saved is None:  # freed by backward
             raise RuntimeError(_FREED_MSG)
         from numgrad._tensor import Tensor
         data, version = self._out_data
@@ -79,7 +79,6 @@ class Node:
     def _free(self):
         self._saved = None
         self._out_data = None
-        self._freed = True
 
 
 def _raise_modified(t, node, expected):

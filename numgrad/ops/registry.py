@@ -56,10 +56,25 @@ class Op:
     check_grads: bool = True
     kernels: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False)
     _node_cls: Any = field(default=None, repr=False)  # its graph-node class, made on first use
+    _save_plans: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if not self.node_name:
             self.node_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward0"
+
+    def saved_inputs(self, needs_input_grad: tuple[bool, ...]) -> tuple[bool, ...]:
+        """Which inputs a node saves, given which inputs require grad (from `save`)."""
+        plan = self._save_plans.get(needs_input_grad)
+        if plan is None:
+            which = [False] * len(needs_input_grad)
+            for i in self.save:
+                if i.__class__ is tuple:  # (i, j): input i only if input j requires grad
+                    i, j = i
+                    if not needs_input_grad[j]:
+                        continue
+                which[i] = True
+            plan = self._save_plans[needs_input_grad] = tuple(which)
+        return plan
 
     def kernel(self, device: str, dtype: np.dtype, nin: int = 1, out_dtype=None):
         """The elementwise kernel of this op for (device, dtype), built on first use.
