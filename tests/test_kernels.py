@@ -149,3 +149,35 @@ def test_inplace_on_tensor_saved_for_backward_is_still_detected():
     y.mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward()
+
+
+def test_inplace_arithmetic_shape_error_leaves_the_tensor_intact():
+    p = ng.ones(3)
+    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
+        p.add_(ng.ones(2, 3))
+    np.testing.assert_array_equal(p.numpy(), np.ones(3, dtype=np.float32))
+    assert p._version[0] == 0
+
+
+@pytest.mark.parametrize("rows, inner, cols", [(16, 1000, 100), (1, 7, 5), (5, 3, 9), (40, 6, 9)])
+def test_matrix_product_with_a_transposed_operand(rows, inner, cols):
+    # x @ W.T with W row-major (nn.Linear's layout) runs transposed when x has fewer rows
+    rng = np.random.default_rng(rows)
+    x = rng.standard_normal((rows, inner)).astype(np.float32)
+    w = rng.standard_normal((cols, inner)).astype(np.float32)
+    b = rng.standard_normal(cols).astype(np.float32)
+    want = x.astype(np.float64) @ w.T.astype(np.float64)
+    for got in (ng.matmul(ng.tensor(x), ng.tensor(w).T),
+                ng.nn.functional.linear(ng.tensor(x), ng.tensor(w), ng.tensor(b)) - ng.tensor(b)):
+        assert got.is_contiguous()
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-4)
+    y = ng.nn.functional.linear(ng.tensor(x[None].repeat(2, 0)), ng.tensor(w), ng.tensor(b))
+    assert y.shape == (2, rows, cols)
+    np.testing.assert_allclose(y.numpy()[1], want + b, rtol=1e-4, atol=1e-4)
+
+
+def test_cached_scalar_operands_keep_the_sign_of_zero():
+    x = ng.tensor([-0.0])
+    assert np.signbit((x - 0.0).numpy()[0])       # -0 - 0 = -0
+    assert not np.signbit((x - -0.0).numpy()[0])  # -0 - (-0) = +0
+    assert np.signbit((x + -0.0).numpy()[0])
