@@ -34,7 +34,7 @@ def _root_grads(outputs, grad_outputs, batched: bool):
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, _tensor.Tensor):
             raise TypeError(f"outputs must be Tensors, got {type(out).__name__}")
-        if not out.requires_grad:
+        if not out._requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
@@ -46,8 +46,8 @@ def _root_grads(outputs, grad_outputs, batched: bool):
         else:
             if not isinstance(g, _tensor.Tensor):
                 g = _tensor.Tensor._make(np.asarray(g, dtype=out.dtype))
-            shape = g.shape[1:] if batched else g.shape
-            if shape != out.shape:
+            shape = g._data.shape[1:] if batched else g._data.shape
+            if shape != out._data.shape:
                 if batched:
                     raise RuntimeError(
                         "If `is_grads_batched=True`, we interpret the first dimension of each "
@@ -58,7 +58,7 @@ def _root_grads(outputs, grad_outputs, batched: bool):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {_size(g.shape)} and "
                     f"output[{i}] has a shape of {_size(out.shape)}.")
-            if g.dtype != out.dtype:
+            if g._data.dtype != out._data.dtype:
                 g = g.type(out.dtype)
         edges.append(_tensor._edge(out))
         grads.append(g)
@@ -95,7 +95,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 def _targets(inputs):
     edges = []
     for t in inputs:
-        if not t.requires_grad:
+        if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         edges.append(_tensor._edge(t))
     return engine.Targets(edges, list(inputs))

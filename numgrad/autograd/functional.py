@@ -28,6 +28,8 @@ Tensors = "ng.Tensor | tuple[ng.Tensor, ...]"
 
 def _as_tuple(inp, arg_name: str, fn_name: str):
     """(was `inp` a tuple, `inp` as a tuple of Tensors)."""
+    if isinstance(inp, ng.Tensor):
+        return False, (inp,)
     is_tuple = isinstance(inp, tuple)
     if not is_tuple:
         inp = (inp,)
@@ -55,15 +57,20 @@ def _tuple_postprocess(res, to_unpack):
 def _grad_preprocess(inputs, create_graph: bool, need_graph: bool):
     # Always a NEW tensor object, so inputs captured by the user function (the
     # originals) are told apart from the ones passed to it (PyTorch issue 32576).
-    return tuple(inp.view(inp.shape) if create_graph and inp.requires_grad
-                 else inp.detach().requires_grad_(need_graph) for inp in inputs)
+    res = []
+    for inp in inputs:
+        if create_graph and inp._requires_grad:
+            res.append(inp.view(inp.shape))
+        else:
+            res.append(inp.detach().requires_grad_(need_graph))
+    return tuple(res)
 
 
 def _grad_postprocess(inputs, create_graph: bool):
     """Detach results (recursively) unless the caller asked for a graph."""
     if isinstance(inputs[0], ng.Tensor):
-        return inputs if create_graph else tuple(inp.detach() for inp in inputs)
-    return tuple(_grad_postprocess(inp, create_graph) for inp in inputs)
+        return inputs if create_graph else tuple([inp.detach() for inp in inputs])
+    return tuple([_grad_postprocess(inp, create_graph) for inp in inputs])
 
 
 def _validate_v(v, other, is_other_tuple: bool) -> None:
@@ -73,7 +80,7 @@ def _validate_v(v, other, is_other_tuple: bool) -> None:
                 f"v is a tuple of invalid length: should be {len(other)} but got {len(v)}.")
         raise RuntimeError("The given v should contain a single Tensor.")
     for idx, (el_v, el_other) in enumerate(zip(v, other)):
-        if el_v.shape != el_other.shape:
+        if el_v._data.shape != el_other._data.shape:
             prepend = f"Entry {idx} in " if is_other_tuple else ""
             raise RuntimeError(
                 f"{prepend}v has invalid size: should be {_size(el_other.shape)} but got "
@@ -124,10 +131,14 @@ def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retai
     for inputs nothing reaches)."""
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
-    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
-    if not pairs:
+    outs, grads = [], []
+    for o, g in zip(outputs, grad_outputs):
+        if o is not None and o._requires_grad:
+            outs.append(o)
+            grads.append(g)
+    if not outs:
         return (None,) * len(inputs)
-    return ng.autograd.grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
+    return ng.autograd.grad(outs, inputs, grads,
                             retain_graph=retain_graph, create_graph=create_graph,
                             allow_unused=True, is_grads_batched=is_grads_batched)
 
@@ -149,6 +160,8 @@ _ZERO_ERRORS = {
 
 def _fill_in_zeros(grads, refs, strict: bool, create_graph: bool, stage: str):
     """Replace None gradients by zeros shaped like `refs` (strict mode: raise instead)."""
+    if not strict and all(g is not None for g in grads):
+        return tuple(grads)
     res = []
     for i, g in enumerate(grads):
         if g is None:
