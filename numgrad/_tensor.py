@@ -654,7 +654,9 @@ def op_node_class(op: Op) -> type:
 
 def mark_view(out: Tensor, base: Tensor) -> Tensor:
     """Make `out` share `base`'s version counter when it shares its memory."""
-    if np.may_share_memory(out._data, base._data):
+    d, b = out._data, base._data
+    owner = d.base  # numpy points a view of a view at the array owning the memory
+    if (owner is not None and (owner is b or owner is b.base)) or np.may_share_memory(d, b):
         out._version = base._version
         out._base = base if base._base is None else base._base
     return out
