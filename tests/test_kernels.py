@@ -181,3 +181,15 @@ def test_cached_scalar_operands_keep_the_sign_of_zero():
     assert np.signbit((x - 0.0).numpy()[0])       # -0 - 0 = -0
     assert not np.signbit((x - -0.0).numpy()[0])  # -0 - (-0) = +0
     assert np.signbit((x + -0.0).numpy()[0])
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (2,), (0, 1), (1, 2), (0, 2), (0, 1, 2)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_over_blocks_of_dims_matches_numpy(dims, keepdim):
+    # 3000 elements: past the small-array numpy path, through the middle-axis kernel
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 25, 20))
+    for x in (a, a.transpose(1, 0, 2)):  # C-contiguous and not
+        got = ng.tensor(x.astype(np.float32)).sum(dims, keepdim=keepdim)
+        np.testing.assert_allclose(got.numpy(), x.sum(dims, keepdims=keepdim), rtol=1e-5, atol=1e-4)
+        assert got.dtype == ng.float32

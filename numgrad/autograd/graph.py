@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import weakref
 
+from numgrad import _tensor  # a cycle: _tensor imports this module; read at call time
+
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -54,11 +56,10 @@ class Node:
     def output(self):
         if self._saved is None:  # freed by backward
             raise RuntimeError(_FREED_MSG)
-        from numgrad._tensor import Tensor
         data, version = self._out_data
         if version[0] != self._versions[-1]:
             _raise_modified_out(self, version[0], self._versions[-1])
-        t = Tensor._make(data, True, self, version)
+        t = _tensor.Tensor._make(data, True, self, version)
         t._fw = self._out_fw  # forward-mode tangents (forward_ad)
         return t
 

@@ -207,13 +207,15 @@ def sum_rows(a, out):
 
 
 @numba.njit(cache=True)
-def sum_columns(a, out):
-    """out[j] = sum over i of a[i, j]: reducing the LEADING axis of a C-contiguous
-    array without transposing it first (bias gradients, unbroadcasting batch dims)."""
+def sum_middle(a, out):
+    """out[i, k] = sum over j of a[i, j, k]: reducing the MIDDLE axis of a
+    C-contiguous (outer, n, inner) array without a transposed copy (leading dims
+    when outer is 1: bias gradients, unbroadcasting batch dims)."""
     out[:] = 0
     for i in range(a.shape[0]):
         for j in range(a.shape[1]):
-            out[j] += a[i, j]
+            for k in range(a.shape[2]):
+                out[i, k] += a[i, j, k]
     return out
 
 

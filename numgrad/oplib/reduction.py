@@ -122,14 +122,23 @@ def _sum_cpu(op, x, dims, keepdim):
         return x.copy()
     if x.dtype.kind != "f":
         return np.sum(x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "biu" else None)
-    if (x.flags.c_contiguous and len(dims) < x.ndim and dims[-1] == len(dims) - 1
-            and x.size):  # leading dims: sum down the columns, no transposed copy
-        inner = math.prod(x.shape[len(dims):])
-        out = np.empty(keepdim_shape(x.shape, dims) if keepdim else x.shape[len(dims):],
+    if x.size <= _SMALL_SUM:  # numpy's call costs less; its loops lose on larger arrays
+        r = np.add.reduce(x, axis=dims, keepdims=keepdim)
+        return r if r.__class__ is np.ndarray else np.asarray(r)
+    first, last = dims[0], dims[-1] + 1
+    if last - first == len(dims) and last < x.ndim:
+        # a block of dims followed by kept ones: sum down the middle of (outer, n, inner)
+        shape = x.shape
+        inner = math.prod(shape[last:])
+        outer = math.prod(shape[:first])
+        out = np.empty(keepdim_shape(shape, dims) if keepdim else shape[:first] + shape[last:],
                        dtype=x.dtype)
-        K.sum_columns(x.reshape(-1, inner), out.reshape(inner))
+        K.sum_middle(np.ascontiguousarray(x).reshape(outer, -1, inner), out.reshape(outer, inner))
         return out
     return _reduce(x, dims, keepdim, K.sum_rows)
+
+
+_SMALL_SUM = 1024
 
 
 SUM = primitive("sum", _sum_cpu, vjp=lambda ctx, g: expand_reduced(ctx, g),
