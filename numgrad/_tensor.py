@@ -601,7 +601,8 @@ def _record(op: Op, inputs, params, out: Tensor):
         node.next_functions = ((fn, t._output_nr) if fn is not None else _edge(t),)
     elif n == 2:
         t, u = inputs
-        need = _TWO_NEED_GRAD[t._requires_grad, u._requires_grad]
+        rt, ru = t._requires_grad, u._requires_grad
+        need = _TWO_NEED_GRAD[rt][ru]
         if op.save:
             st, su = op.saved_inputs(need)
             node._saved = (t if st else None, u if su else None)
@@ -612,8 +613,9 @@ def _record(op: Op, inputs, params, out: Tensor):
         node.in_shapes = (t._data.shape, u._data.shape)
         node.needs_input_grad = need
         fn, fu = t.grad_fn, u.grad_fn
-        node.next_functions = ((fn, t._output_nr) if fn is not None else _edge(t),
-                               (fu, u._output_nr) if fu is not None else _edge(u))
+        node.next_functions = (
+            (fn, t._output_nr) if fn is not None else (_edge(t) if rt else _NO_EDGE),
+            (fu, u._output_nr) if fu is not None else (_edge(u) if ru else _NO_EDGE))
     else:
         need = tuple([t._requires_grad for t in inputs])
         if op.save:
@@ -640,7 +642,7 @@ def _record(op: Op, inputs, params, out: Tensor):
 
 
 _ONE_NEEDS_GRAD = (True,)
-_TWO_NEED_GRAD = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+_TWO_NEED_GRAD = tuple(tuple((a, b) for b in (False, True)) for a in (False, True))
 _anomaly_hook = None
 
 
