@@ -29,19 +29,30 @@ def unbroadcast(ctx, g: Tensor, i: int) -> Tensor:
 def sum_to(g: Tensor, shape: tuple, b: int = 0) -> Tensor:
     """Sum `g` (with `b` leading batch dims) to `shape` after its batch dims."""
     gshape = g._data.shape
-    tail = gshape[b:]
-    lead = len(tail) - len(shape)
-    dims = list(range(b, b + lead))
-    for k, n in enumerate(shape):
-        if n == 1 and tail[lead + k] != 1:
-            dims.append(b + lead + k)
+    key = (gshape, shape, b)
+    plan = _SUM_TO_PLANS.get(key)
+    if plan is None:
+        tail = gshape[b:]
+        lead = len(tail) - len(shape)
+        dims = list(range(b, b + lead))
+        for k, n in enumerate(shape):
+            if n == 1 and tail[lead + k] != 1:
+                dims.append(b + lead + k)
+        plan = ({"dims": tuple(dims), "keepdim": True} if dims else None,
+                {"shape": gshape[:b] + tuple(shape)})
+        if len(_SUM_TO_PLANS) < 4096:
+            _SUM_TO_PLANS[key] = plan
     # the ops themselves, not their public functions: dims and shapes are known valid
-    if dims:
-        g = apply(_reduction.SUM, (g,), {"dims": tuple(dims), "keepdim": True})
-    target = gshape[:b] + tuple(shape)
-    if g._data.shape != target:
-        g = mark_view(apply(_shape.RESHAPE, (g,), {"shape": target}), g)
+    sum_params, reshape_params = plan
+    if sum_params is not None:
+        g = apply(_reduction.SUM, (g,), sum_params)
+    if g._data.shape != reshape_params["shape"]:
+        g = mark_view(apply(_shape.RESHAPE, (g,), reshape_params), g)
     return g
+
+
+# (g's shape, target shape, batch dims) -> the params of its sum and reshape
+_SUM_TO_PLANS: dict = {}
 
 
 def normalize_dim(dim: int, ndim: int) -> int:
