@@ -360,3 +360,20 @@ def test_forward_jacobian_shapes():
     assert jac[0][0].shape == (2, 6) and jac[1][0].shape == (1, 6)
     np.testing.assert_array_equal(jac[0][0], [[1, 1, 1, 0, 0, 0], [0, 0, 0, 2, 2, 2]])
     assert not np.any(jac[1][0])
+
+
+def test_user_registered_op_with_a_wrongly_shaped_rule_result_is_refused():
+    import numgrad.ops as ops
+    op = ops.primitive("test_bad_rules_sum_rows", lambda op, x: x.sum(-1),
+                       vjp=lambda ctx, g: g,                 # should be (rows, cols)
+                       jvp=lambda ctx, t: t)                 # should be (rows,)
+    try:
+        x = ng.ones(2, 3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="returned an invalid gradient at index 0"):
+            ops.apply(op, (x,)).sum().backward()
+        with fwAD.dual_level():
+            d = fwAD.make_dual(ng.ones(2, 3), ng.ones(2, 3))
+            with pytest.raises(RuntimeError, match=r"returned a tangent of shape \[2, 3\], expected \[2\]"):
+                ops.apply(op, (d,))
+    finally:
+        del ops.REGISTRY[op.name]
