@@ -147,5 +147,7 @@ Tensor.__lt__ = P.lt
 Tensor.__le__ = P.le
 Tensor.__gt__ = P.gt
 Tensor.__ge__ = P.ge
-Tensor.T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
+_REVERSED_DIMS = [tuple(reversed(range(n))) for n in range(8)]
+Tensor.T = property(lambda self: self.permute(
+    _REVERSED_DIMS[self._data.ndim] if self._data.ndim < 8 else tuple(reversed(range(self.ndim)))))
 Tensor.mT = property(lambda self: self.transpose(-2, -1))

@@ -130,13 +130,25 @@ def _permute_cpu(op, x, dims):
 
 def _full_perm(ctx, t, dims):
     """`dims` (a permutation of the primal's axes) extended over leading batch axes."""
-    b = t.ndim - len(dims)
-    return tuple(range(b)) + tuple(b + d for d in dims)
+    b = t._data.ndim - len(dims)
+    return dims if not b else tuple(range(b)) + tuple(b + d for d in dims)
 
+
+def _inverse_perm(dims: tuple) -> tuple:
+    inv = _INVERSE_PERMS.get(dims)
+    if inv is None:
+        inv = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inv[d] = i
+        inv = _INVERSE_PERMS[dims] = tuple(inv)
+    return inv
+
+
+_INVERSE_PERMS: dict = {}
 
 PERMUTE = primitive(
     "permute", _permute_cpu,
-    vjp=lambda ctx, g: permute(g, _full_perm(ctx, g, tuple(np.argsort(ctx.params["dims"])))),
+    vjp=lambda ctx, g: permute(g, _full_perm(ctx, g, _inverse_perm(ctx.params["dims"]))),
     jvp=lambda ctx, t: permute(t, _full_perm(ctx, t, ctx.params["dims"])))
 
 
@@ -144,17 +156,36 @@ def permute(input: Tensor, *dims) -> Tensor:
     """A view of `input` with its dims reordered."""
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
-    if len(dims) != input.ndim:
+    ndim = input._data.ndim
+    key = (dims, ndim)
+    params = _PERMUTE_PARAMS.get(key)
+    if params is None:
+        params = _permute_params(dims, ndim)
+        if len(_PERMUTE_PARAMS) < 4096:
+            _PERMUTE_PARAMS[key] = params
+    if params is _IDENTITY:
+        return input
+    return mark_view(apply(PERMUTE, (input,), params), input)
+
+
+def _permute_params(dims: tuple, ndim: int):
+    """permute's validated params for `dims` on an `ndim`-dim tensor (_IDENTITY: no-op)."""
+    if len(dims) != ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
-            f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {ndim} is not "
             f"equal to len(dims) = {len(dims)}")
-    dims = tuple(normalize_dim(d, input.ndim) for d in dims)
+    dims = tuple(normalize_dim(d, ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    if dims == tuple(range(input.ndim)):
-        return input
-    return mark_view(apply(PERMUTE, (input,), {"dims": dims}), input)
+    if dims == tuple(range(ndim)):
+        return _IDENTITY
+    return {"dims": dims}  # shared by every call with these dims: never mutated
+
+
+# (dims as given, ndim) -> params of the permute op; permute runs inside many rules
+_PERMUTE_PARAMS: dict = {}
+_IDENTITY: dict = {}
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -167,7 +198,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
         return input
     perm = list(range(n))
     perm[d0], perm[d1] = d1, d0
-    return mark_view(apply(PERMUTE, (input,), {"dims": tuple(perm)}), input)
+    return permute(input, tuple(perm))
 
 
 def t(input: Tensor) -> Tensor:
