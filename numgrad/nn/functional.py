@@ -146,7 +146,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     # one-hot mask of the target classes (zero rows where ignored), classes moved to cdim
     onehot = np.eye(n_classes, dtype=input.dtype)[np.where(valid, t, 0)] * valid[..., None]
-    onehot = ng.from_numpy(np.ascontiguousarray(np.moveaxis(onehot, -1, cdim)))
+    if cdim != onehot.ndim - 1:
+        onehot = np.ascontiguousarray(np.moveaxis(onehot, -1, cdim))
+    onehot = ng.from_numpy(onehot)
     picked = onehot if w is None else onehot * w
     nll = -(logp * picked).sum(cdim)
     if label_smoothing > 0:
