@@ -193,3 +193,23 @@ def test_sum_over_blocks_of_dims_matches_numpy(dims, keepdim):
         got = ng.tensor(x.astype(np.float32)).sum(dims, keepdim=keepdim)
         np.testing.assert_allclose(got.numpy(), x.sum(dims, keepdims=keepdim), rtol=1e-5, atol=1e-4)
         assert got.dtype == ng.float32
+
+
+CPU_UFUNC_OPS = sorted(name for name, op in registry.REGISTRY.items() if op.cpu_ufunc is not None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", CPU_UFUNC_OPS)
+def test_numpy_cpu_kernel_agrees_with_the_scalar_formula(name, dtype):
+    # the CPU runs numpy's ufunc; other devices compile the scalar formula: both must agree
+    op = registry.get(name)
+    dtype = np.dtype(dtype)
+    x = np.concatenate([np.linspace(-3, 3, 97), [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, 20.0, -20.0,
+                                                 np.inf, -np.inf, np.nan]]).astype(dtype)
+    assert op.kernel("cpu", dtype, 1) is op.cpu_ufunc
+    formula = registry.KERNEL_BUILDERS["cpu"](op.scalar_f32 if dtype == np.float32 and op.scalar_f32
+                                              else op.scalar, 1, dtype)
+    with np.errstate(all="ignore"):
+        want, got = formula(x), op.cpu_ufunc(x)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=4e-6 if dtype == np.float32 else 1e-13, atol=1e-30)

@@ -428,7 +428,7 @@ def minimum(input, other) -> Tensor:
 
 
 def unary(name, scalar, vjp, *, save=(0,), save_output=False, scalar_f32=None, jvp=None,
-          floating=True):
+          floating=True, cpu_ufunc=None):
     """Register a one-input elementwise op and return (op, public function).
 
     For a one-input elementwise op the jvp is the vjp (multiplication by the
@@ -436,7 +436,7 @@ def unary(name, scalar, vjp, *, save=(0,), save_output=False, scalar_f32=None, j
     are converted to the default float dtype first (as PyTorch does for exp, sin...).
     """
     op = elementwise(name, scalar, vjp, jvp if jvp is not None else vjp, save=save,
-                     save_output=save_output, scalar_f32=scalar_f32)
+                     save_output=save_output, scalar_f32=scalar_f32, cpu_ufunc=cpu_ufunc)
 
     def fn(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
@@ -460,7 +460,8 @@ def _exp(x):
     return math.exp(x)
 
 
-EXP, exp = unary("exp", _exp, lambda ctx, g: mul(g, ctx.output), save=(), save_output=True)
+EXP, exp = unary("exp", _exp, lambda ctx, g: mul(g, ctx.output), save=(), save_output=True,
+                 cpu_ufunc=np.exp)
 
 
 def _exp2(x):
@@ -468,7 +469,7 @@ def _exp2(x):
 
 
 EXP2, exp2 = unary("exp2", _exp2, lambda ctx, g: mul(g, mul(ctx.output, math.log(2.0))), save=(),
-                   save_output=True)
+                   save_output=True, cpu_ufunc=np.exp2)
 
 
 def _expm1(x):
@@ -476,28 +477,30 @@ def _expm1(x):
 
 
 EXPM1, expm1 = unary("expm1", _expm1, lambda ctx, g: mul(g, add(ctx.output, 1.0)), save=(),
-                     save_output=True)
+                     save_output=True, cpu_ufunc=np.expm1)
 
 
 def _log(x):
     return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
-LOG, log = unary("log", _log, lambda ctx, g: div(g, ctx.saved[0]))
+LOG, log = unary("log", _log, lambda ctx, g: div(g, ctx.saved[0]), cpu_ufunc=np.log)
 
 
 def _log2(x):
     return math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
-LOG2, log2 = unary("log2", _log2, lambda ctx, g: div(g, mul(ctx.saved[0], math.log(2.0))))
+LOG2, log2 = unary("log2", _log2, lambda ctx, g: div(g, mul(ctx.saved[0], math.log(2.0))),
+                   cpu_ufunc=np.log2)
 
 
 def _log1p(x):
     return math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
 
 
-LOG1P, log1p = unary("log1p", _log1p, lambda ctx, g: div(g, add(ctx.saved[0], 1.0)))
+LOG1P, log1p = unary("log1p", _log1p, lambda ctx, g: div(g, add(ctx.saved[0], 1.0)),
+                     cpu_ufunc=np.log1p)
 
 
 def _sqrt(x):
@@ -553,7 +556,7 @@ def _sin(x):
 
 
 SIN, sin = unary("sin", _sin, lambda ctx, g: sin_backward(g, ctx.saved[0]),
-                 jvp=lambda ctx, t: mul(t, cos(ctx.saved[0])))
+                 jvp=lambda ctx, t: mul(t, cos(ctx.saved[0])), cpu_ufunc=np.sin)
 
 
 def _sin_backward(g, x):
@@ -586,7 +589,7 @@ def _cos(x):
     return math.cos(x)
 
 
-COS, cos = unary("cos", _cos, lambda ctx, g: neg(mul(g, sin(ctx.saved[0]))))
+COS, cos = unary("cos", _cos, lambda ctx, g: neg(mul(g, sin(ctx.saved[0]))), cpu_ufunc=np.cos)
 
 
 def _tan(x):
@@ -594,7 +597,7 @@ def _tan(x):
 
 
 TAN, tan = unary("tan", _tan, lambda ctx, g: mul(g, add(square(ctx.output), 1.0)), save=(),
-                 save_output=True)
+                 save_output=True, cpu_ufunc=np.tan)
 
 
 def _asin(x):
@@ -605,49 +608,54 @@ def _one_minus_sq(x):
     return sub(1.0, square(x))
 
 
-ASIN, asin = unary("asin", _asin, lambda ctx, g: mul(g, rsqrt(_one_minus_sq(ctx.saved[0]))))
+ASIN, asin = unary("asin", _asin, lambda ctx, g: mul(g, rsqrt(_one_minus_sq(ctx.saved[0]))),
+                   cpu_ufunc=np.arcsin)
 
 
 def _acos(x):
     return math.acos(x) if -1 <= x <= 1 else math.nan
 
 
-ACOS, acos = unary("acos", _acos, lambda ctx, g: neg(mul(g, rsqrt(_one_minus_sq(ctx.saved[0])))))
+ACOS, acos = unary("acos", _acos, lambda ctx, g: neg(mul(g, rsqrt(_one_minus_sq(ctx.saved[0])))),
+                   cpu_ufunc=np.arccos)
 
 
 def _atan(x):
     return math.atan(x)
 
 
-ATAN, atan = unary("atan", _atan, lambda ctx, g: div(g, add(square(ctx.saved[0]), 1.0)))
+ATAN, atan = unary("atan", _atan, lambda ctx, g: div(g, add(square(ctx.saved[0]), 1.0)),
+                   cpu_ufunc=np.arctan)
 
 
 def _sinh(x):
     return math.sinh(x)
 
 
-SINH, sinh = unary("sinh", _sinh, lambda ctx, g: mul(g, cosh(ctx.saved[0])))
+SINH, sinh = unary("sinh", _sinh, lambda ctx, g: mul(g, cosh(ctx.saved[0])), cpu_ufunc=np.sinh)
 
 
 def _cosh(x):
     return math.cosh(x)
 
 
-COSH, cosh = unary("cosh", _cosh, lambda ctx, g: mul(g, sinh(ctx.saved[0])))
+COSH, cosh = unary("cosh", _cosh, lambda ctx, g: mul(g, sinh(ctx.saved[0])), cpu_ufunc=np.cosh)
 
 
 def _asinh(x):
     return math.asinh(x)
 
 
-ASINH, asinh = unary("asinh", _asinh, lambda ctx, g: mul(g, rsqrt(add(square(ctx.saved[0]), 1.0))))
+ASINH, asinh = unary("asinh", _asinh, lambda ctx, g: mul(g, rsqrt(add(square(ctx.saved[0]), 1.0))),
+                     cpu_ufunc=np.arcsinh)
 
 
 def _acosh(x):
     return math.acosh(x) if x >= 1 else math.nan
 
 
-ACOSH, acosh = unary("acosh", _acosh, lambda ctx, g: mul(g, rsqrt(sub(square(ctx.saved[0]), 1.0))))
+ACOSH, acosh = unary("acosh", _acosh, lambda ctx, g: mul(g, rsqrt(sub(square(ctx.saved[0]), 1.0))),
+                     cpu_ufunc=np.arccosh)
 
 
 def _atanh(x):
@@ -658,7 +666,8 @@ def _atanh(x):
     return -math.inf if x == -1 else math.nan
 
 
-ATANH, atanh = unary("atanh", _atanh, lambda ctx, g: div(g, _one_minus_sq(ctx.saved[0])))
+ATANH, atanh = unary("atanh", _atanh, lambda ctx, g: div(g, _one_minus_sq(ctx.saved[0])),
+                     cpu_ufunc=np.arctanh)
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
@@ -687,7 +696,7 @@ def _tanh_f32(x):
 
 
 TANH, tanh = unary("tanh", _tanh, lambda ctx, g: tanh_backward(g, ctx.output), save=(),
-                   save_output=True, scalar_f32=_tanh_f32)
+                   save_output=True, scalar_f32=_tanh_f32, cpu_ufunc=np.tanh)
 
 
 def _tanh_backward(g, y):
