@@ -213,3 +213,32 @@ def test_numpy_cpu_kernel_agrees_with_the_scalar_formula(name, dtype):
         want, got = formula(x), op.cpu_ufunc(x)
     assert got.dtype == dtype
     np.testing.assert_allclose(got, want, rtol=4e-6 if dtype == np.float32 else 1e-13, atol=1e-30)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vectorizable_exp_is_within_two_ulp_of_exp(dtype):
+    import numba
+
+    from numgrad.kernels import vmath
+
+    @numba.njit(error_model="numpy")
+    def run(a, out):
+        for i in range(a.shape[0]):
+            out[i] = vmath.exp(a[i])
+        return out
+
+    lo, hi = (-110.0, 95.0) if dtype == np.float32 else (-760.0, 720.0)
+    edges = [0.0, -0.0, np.inf, -np.inf, np.nan, 88.72, 88.73, -87.3, -103.9, 709.78, 709.79,
+             -745.1, -745.2, 1e-30, -1e-30]
+    x = np.concatenate([np.linspace(lo, hi, 200_001), edges]).astype(dtype)
+    with np.errstate(all="ignore"):
+        want = np.exp(x.astype(np.longdouble))
+        got = run(x, np.empty_like(x))
+        want_d = want.astype(dtype)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want_d))
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want_d))
+    np.testing.assert_array_equal(got == 0, want_d == 0)
+    normal = np.isfinite(want_d) & (want_d >= np.finfo(dtype).tiny)
+    ulp = np.spacing(want_d[normal]).astype(np.longdouble)
+    assert np.max(np.abs(got[normal] - want[normal]) / ulp) <= 2
+    assert vmath.exp(1.0) == np.exp(1.0)  # plain Python (the CUDA simulator) gets math.exp

@@ -16,6 +16,8 @@ import numpy as np
 from numba import types
 from numba.extending import overload, register_jitable
 
+from numgrad.kernels import vmath
+
 _NUMBA_TYPE = {
     np.dtype(np.float32): "float32",
     np.dtype(np.float64): "float64",
@@ -195,7 +197,11 @@ def broadcast_plan(arrays):
 # Row reductions on a C-contiguous 2-D array (outer, inner), reducing `inner`.
 # Callers move the reduced axes last and reshape; see ops/reduction.py.
 
-@numba.njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+# float sums may be reordered (and so vectorized)
+_REASSOC = {"reassoc", "nsz", "contract"}
+
+
+@numba.njit(cache=True, fastmath=_REASSOC)
 def sum_rows(a, out):
     n = a.shape[1]
     for i in range(a.shape[0]):
@@ -271,7 +277,7 @@ def _row_max(a, i):
     return m
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy", fastmath=_REASSOC)
 def logsumexp_rows(a, out):
     for i in range(a.shape[0]):
         m = _row_max(a, i)
@@ -281,7 +287,7 @@ def logsumexp_rows(a, out):
             continue
         acc = a.dtype.type(0)
         for j in range(a.shape[1]):
-            acc += np.exp(a[i, j] - m)
+            acc += vmath.exp(a[i, j] - m)
         out[i] = m + np.log(acc)
     return out
 
@@ -313,7 +319,7 @@ def var_rows(a, correction, out):
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", fastmath=_REASSOC)
 def softmax_rows(a, out):
     n = a.shape[1]
     for i in range(a.shape[0]):
@@ -322,7 +328,7 @@ def softmax_rows(a, out):
         m = _row_max(a, i)
         s = a.dtype.type(0)
         for j in range(n):
-            e = np.exp(a[i, j] - m)
+            e = vmath.exp(a[i, j] - m)
             out[i, j] = e
             s += e
         for j in range(n):
@@ -330,7 +336,7 @@ def softmax_rows(a, out):
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", fastmath=_REASSOC)
 def log_softmax_rows(a, out):
     n = a.shape[1]
     for i in range(a.shape[0]):
@@ -342,7 +348,7 @@ def log_softmax_rows(a, out):
             m = a.dtype.type(0)
         s = a.dtype.type(0)
         for j in range(n):
-            s += np.exp(a[i, j] - m)
+            s += vmath.exp(a[i, j] - m)
         lse = m + np.log(s)
         for j in range(n):
             out[i, j] = a[i, j] - lse

@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from numgrad import _dtype
+from numgrad.kernels import vmath
 from numgrad._tensor import Tensor, apply, apply_out, as_tensor, scalar_array
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
 from numgrad.oplib.shape import expand, reshape
@@ -727,8 +728,15 @@ def tanh_backward(grad: Tensor, output: Tensor) -> Tensor:
 
 def _sigmoid(x):
     # exp of -|x| never overflows; one exp call and a select (not two branches) keeps the loop fast
-    e = math.exp(-math.fabs(x))
+    e = vmath.exp(-math.fabs(x))
     r = 1.0 / (1.0 + e)
+    return r if x >= 0 else e * r
+
+
+def _sigmoid_f32(x):
+    # float32 constants: a Python float would widen the whole formula to float64
+    e = vmath.exp(np.float32(-math.fabs(x)))
+    r = np.float32(1.0) / (np.float32(1.0) + e)
     return r if x >= 0 else e * r
 
 
@@ -736,7 +744,7 @@ def _sigmoid(x):
 _sigmoid_jit = numba.njit(cache=True)(_sigmoid)
 
 SIGMOID, sigmoid = unary("sigmoid", _sigmoid, lambda ctx, g: sigmoid_backward(g, ctx.output), save=(),
-                         save_output=True)
+                         save_output=True, scalar_f32=_sigmoid_f32)
 
 
 def _sigmoid_backward(g, y):
