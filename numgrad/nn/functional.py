@@ -145,7 +145,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     # one-hot mask of the target classes (zero rows where ignored), classes moved to cdim
-    onehot = np.eye(n_classes, dtype=input.dtype)[np.where(valid, t, 0)] * valid[..., None]
+    onehot = np.zeros(t.shape + (n_classes,), dtype=input.dtype)
+    np.put_along_axis(onehot, np.where(valid, t, 0)[..., None], valid[..., None], -1)
     if cdim != onehot.ndim - 1:
         onehot = np.ascontiguousarray(np.moveaxis(onehot, -1, cdim))
     onehot = ng.from_numpy(onehot)
