@@ -242,3 +242,21 @@ def test_vectorizable_exp_is_within_two_ulp_of_exp(dtype):
     ulp = np.spacing(want_d[normal]).astype(np.longdouble)
     assert np.max(np.abs(got[normal] - want[normal]) / ulp) <= 2
     assert vmath.exp(1.0) == np.exp(1.0)  # plain Python (the CUDA simulator) gets math.exp
+
+
+@pytest.mark.parametrize("index", [[0, 3, 3, -1, 2, 0], [[1, -4], [1, 1]]])
+def test_row_scatter_add_matches_np_add_at(index):
+    # x[index] backward and index_put(accumulate=True) with repeated and negative rows
+    rng = np.random.default_rng(3)
+    x = ng.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    i = ng.tensor(np.array(index))
+    w = rng.standard_normal(np.shape(index) + (3,))
+    (x[i] * ng.tensor(w)).sum().backward()
+    want = np.zeros((4, 3))
+    np.add.at(want, np.array(index), w)
+    np.testing.assert_allclose(x.grad.numpy(), want)
+    v = rng.standard_normal(3)  # broadcast over the selected rows
+    got = ng.zeros(4, 3, dtype=ng.float64).index_put((i,), ng.tensor(v), accumulate=True)
+    want = np.zeros((4, 3))
+    np.add.at(want, np.array(index), np.broadcast_to(v, np.shape(index) + (3,)))
+    np.testing.assert_allclose(got.numpy(), want)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from numgrad._tensor import Tensor, _grad_enabled, apply, mark_view, to_tensor_like
+from numgrad.kernels import cpu as K
 from numgrad.oplib._util import check_broadcast, normalize_dim, sum_to
 from numgrad.oplib.pointwise import where
 from numgrad.oplib.shape import _FULL, SLICE, _zeros, basic_index, reshape
@@ -187,10 +188,30 @@ def _put(out: np.ndarray, ix: _Index, v: np.ndarray, accumulate: bool, b: int) -
         return
     if ix.first and b:
         v = np.moveaxis(v, tuple(range(b)), tuple(range(ix.k, ix.k + b)))
+    if accumulate and _scatter_rows(region, ix.adv, v):
+        return
     if accumulate:
         np.add.at(region, (Ellipsis,) + ix.adv, v)
     else:
         region[(Ellipsis,) + ix.adv] = v
+
+
+def _scatter_rows(region: np.ndarray, adv: tuple, v: np.ndarray) -> bool:
+    """region[adv] += v by rows when `adv` is one integer array on the first dim of a
+    C-contiguous `region` (full slices after it), all indices in range; False otherwise."""
+    index = adv[0]
+    if (not isinstance(index, np.ndarray) or index.dtype.kind not in "iu" or index.size == 0
+            or len(adv) != region.ndim
+            or not all(isinstance(a, slice) and a == _FULL for a in adv[1:])
+            or not region.flags.c_contiguous or region.dtype != v.dtype):
+        return False
+    n = region.shape[0]
+    if index.min() < -n or index.max() >= n:
+        return False  # np.add.at raises numpy's IndexError
+    rows = np.ascontiguousarray(np.broadcast_to(v, index.shape + region.shape[1:]))
+    K.scatter_add_rows(region.reshape(n, -1), index.reshape(-1),
+                       rows.reshape(index.size, -1))
+    return True
 
 
 def _selection_shape(ix: _Index, shape: tuple) -> tuple:
