@@ -260,3 +260,12 @@ def test_row_scatter_add_matches_np_add_at(index):
     want = np.zeros((4, 3))
     np.add.at(want, np.array(index), np.broadcast_to(v, np.shape(index) + (3,)))
     np.testing.assert_allclose(got.numpy(), want)
+
+
+def test_arg_reductions_take_the_first_nan_then_the_first_tie():
+    x = ng.tensor([[1.0, 3.0, 3.0, 0.0], [2.0, np.nan, 5.0, np.nan], [4.0, 4.0, -1.0, -1.0]])
+    assert ng.argmax(x, 1).tolist() == [1, 1, 0]
+    assert ng.argmin(x, 1).tolist() == [3, 1, 2]
+    values, indices = x.max(1)
+    assert indices.tolist() == [1, 1, 0] and np.isnan(values.numpy()[1])
+    assert x.min(0)[1].tolist() == [0, 1, 2, 1]

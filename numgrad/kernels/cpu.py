@@ -250,39 +250,6 @@ def prod_rows(a, out):
     return out
 
 
-@numba.njit(cache=True)
-def argmax_rows(a, out):
-    # NaN wins, as in PyTorch (max propagates NaN); first occurrence on ties.
-    for i in range(a.shape[0]):
-        best = 0
-        bv = a[i, 0]
-        for j in range(1, a.shape[1]):
-            v = a[i, j]
-            if bv != bv:
-                break
-            if v > bv or v != v:
-                bv = v
-                best = j
-        out[i] = best
-    return out
-
-
-@numba.njit(cache=True)
-def argmin_rows(a, out):
-    for i in range(a.shape[0]):
-        best = 0
-        bv = a[i, 0]
-        for j in range(1, a.shape[1]):
-            v = a[i, j]
-            if bv != bv:
-                break
-            if v < bv or v != v:
-                bv = v
-                best = j
-        out[i] = best
-    return out
-
-
 @numba.njit(cache=True, inline="always")
 def _row_max(a, i):
     m = a[i, 0]

@@ -293,8 +293,7 @@ def _check_nonempty(name, x, dims):
 def _extreme_cpu(kind):
     def impl(op, x, dims, keepdim):
         x2, out_shape = rows_view(x, dims)
-        kernel = K.argmax_rows if kind == "max" else K.argmin_rows
-        idx = kernel(x2, np.empty(x2.shape[0], dtype=np.int64))
+        idx = (np.argmax if kind == "max" else np.argmin)(x2, axis=1)
         out = x2[np.arange(x2.shape[0]), idx]
         return out.reshape(keepdim_shape(x.shape, dims) if keepdim else out_shape)
     return impl
@@ -404,10 +403,8 @@ def min(input: Tensor, dim=None, keepdim: bool = False):
 
 def _argext(kind, x, dims, keepdim):
     x2, out_shape = rows_view(x, dims)
-    kernel = K.argmax_rows if kind == "max" else K.argmin_rows
-    if x.dtype == np.bool_:
-        x2 = x2.astype(np.uint8)
-    idx = kernel(x2, np.empty(x2.shape[0], dtype=np.int64))
+    # numpy's SIMD arg-reductions; like PyTorch: the first NaN wins, then the first of ties
+    idx = (np.argmax if kind == "max" else np.argmin)(x2, axis=1).astype(np.int64, copy=False)
     return idx.reshape(keepdim_shape(x.shape, dims) if keepdim else out_shape)
 
 
