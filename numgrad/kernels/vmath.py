@@ -7,6 +7,10 @@ range reduction and polynomials, 2^n built from its bits), which LLVM turns into
 vector code inside any jitted loop. Accuracy: within 2 ulp of the correctly
 rounded result over the whole range, with inf, 0 (underflow) and nan as exp
 gives them.
+
+Numba's disk cache keys a kernel on its own source file only: after editing
+this file, delete the caches of the kernels using it
+(`find numgrad -name "*.nb[ci]" -delete`), or they keep the old code.
 """
 from __future__ import annotations
 
