@@ -17,8 +17,8 @@ import numba
 import numpy as np
 
 from numgrad import _dtype
-from numgrad.kernels import vmath
 from numgrad._tensor import Tensor, apply, apply_out, as_tensor, scalar_array
+from numgrad.kernels import vmath
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
 from numgrad.oplib.shape import expand, reshape
 from numgrad.ops.registry import elementwise, primitive
