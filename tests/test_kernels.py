@@ -195,7 +195,7 @@ def test_sum_over_blocks_of_dims_matches_numpy(dims, keepdim):
         assert got.dtype == ng.float32
 
 
-CPU_UFUNC_OPS = sorted(name for name, op in registry.REGISTRY.items() if op.cpu_ufunc is not None)
+CPU_UFUNC_OPS = sorted(name for name, op in registry.REGISTRY.items() if op.cpu_numpy is not None)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -206,11 +206,15 @@ def test_numpy_cpu_kernel_agrees_with_the_scalar_formula(name, dtype):
     dtype = np.dtype(dtype)
     x = np.concatenate([np.linspace(-3, 3, 97), [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, 20.0, -20.0,
                                                  np.inf, -np.inf, np.nan]]).astype(dtype)
-    assert op.kernel("cpu", dtype, 1) is op.cpu_ufunc
+    nin = op.scalar.__code__.co_argcount
+    args = [x] + [np.asarray(v, dtype) for v in (1.5, 20.0)[:nin - 1]]  # softplus: beta, threshold
+    assert op.kernel("cpu", dtype, nin) is op.cpu_numpy
     formula = registry.KERNEL_BUILDERS["cpu"](op.scalar_f32 if dtype == np.float32 and op.scalar_f32
-                                              else op.scalar, 1, dtype)
+                                              else op.scalar, nin, dtype)
     with np.errstate(all="ignore"):
-        want, got = formula(x), op.cpu_ufunc(x)
+        want, got = formula(*args), op.cpu_numpy(*args)
+        scalar_got = op.cpu_numpy(*[a[..., 1] if a.ndim else a for a in args])
+    assert np.asarray(scalar_got).dtype == dtype  # 0-d inputs too
     assert got.dtype == dtype
     np.testing.assert_allclose(got, want, rtol=4e-6 if dtype == np.float32 else 1e-13, atol=1e-30)
 

@@ -429,7 +429,7 @@ def minimum(input, other) -> Tensor:
 
 
 def unary(name, scalar, vjp, *, save=(0,), save_output=False, scalar_f32=None, jvp=None,
-          floating=True, cpu_ufunc=None):
+          floating=True, cpu_numpy=None):
     """Register a one-input elementwise op and return (op, public function).
 
     For a one-input elementwise op the jvp is the vjp (multiplication by the
@@ -437,7 +437,7 @@ def unary(name, scalar, vjp, *, save=(0,), save_output=False, scalar_f32=None, j
     are converted to the default float dtype first (as PyTorch does for exp, sin...).
     """
     op = elementwise(name, scalar, vjp, jvp if jvp is not None else vjp, save=save,
-                     save_output=save_output, scalar_f32=scalar_f32, cpu_ufunc=cpu_ufunc)
+                     save_output=save_output, scalar_f32=scalar_f32, cpu_numpy=cpu_numpy)
 
     def fn(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
@@ -462,7 +462,7 @@ def _exp(x):
 
 
 EXP, exp = unary("exp", _exp, lambda ctx, g: mul(g, ctx.output), save=(), save_output=True,
-                 cpu_ufunc=np.exp)
+                 cpu_numpy=np.exp)
 
 
 def _exp2(x):
@@ -470,7 +470,7 @@ def _exp2(x):
 
 
 EXP2, exp2 = unary("exp2", _exp2, lambda ctx, g: mul(g, mul(ctx.output, math.log(2.0))), save=(),
-                   save_output=True, cpu_ufunc=np.exp2)
+                   save_output=True, cpu_numpy=np.exp2)
 
 
 def _expm1(x):
@@ -478,14 +478,14 @@ def _expm1(x):
 
 
 EXPM1, expm1 = unary("expm1", _expm1, lambda ctx, g: mul(g, add(ctx.output, 1.0)), save=(),
-                     save_output=True, cpu_ufunc=np.expm1)
+                     save_output=True, cpu_numpy=np.expm1)
 
 
 def _log(x):
     return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
-LOG, log = unary("log", _log, lambda ctx, g: div(g, ctx.saved[0]), cpu_ufunc=np.log)
+LOG, log = unary("log", _log, lambda ctx, g: div(g, ctx.saved[0]), cpu_numpy=np.log)
 
 
 def _log2(x):
@@ -493,7 +493,7 @@ def _log2(x):
 
 
 LOG2, log2 = unary("log2", _log2, lambda ctx, g: div(g, mul(ctx.saved[0], math.log(2.0))),
-                   cpu_ufunc=np.log2)
+                   cpu_numpy=np.log2)
 
 
 def _log1p(x):
@@ -501,7 +501,7 @@ def _log1p(x):
 
 
 LOG1P, log1p = unary("log1p", _log1p, lambda ctx, g: div(g, add(ctx.saved[0], 1.0)),
-                     cpu_ufunc=np.log1p)
+                     cpu_numpy=np.log1p)
 
 
 def _sqrt(x):
@@ -557,7 +557,7 @@ def _sin(x):
 
 
 SIN, sin = unary("sin", _sin, lambda ctx, g: sin_backward(g, ctx.saved[0]),
-                 jvp=lambda ctx, t: mul(t, cos(ctx.saved[0])), cpu_ufunc=np.sin)
+                 jvp=lambda ctx, t: mul(t, cos(ctx.saved[0])), cpu_numpy=np.sin)
 
 
 def _sin_backward(g, x):
@@ -590,7 +590,7 @@ def _cos(x):
     return math.cos(x)
 
 
-COS, cos = unary("cos", _cos, lambda ctx, g: neg(mul(g, sin(ctx.saved[0]))), cpu_ufunc=np.cos)
+COS, cos = unary("cos", _cos, lambda ctx, g: neg(mul(g, sin(ctx.saved[0]))), cpu_numpy=np.cos)
 
 
 def _tan(x):
@@ -598,7 +598,7 @@ def _tan(x):
 
 
 TAN, tan = unary("tan", _tan, lambda ctx, g: mul(g, add(square(ctx.output), 1.0)), save=(),
-                 save_output=True, cpu_ufunc=np.tan)
+                 save_output=True, cpu_numpy=np.tan)
 
 
 def _asin(x):
@@ -610,7 +610,7 @@ def _one_minus_sq(x):
 
 
 ASIN, asin = unary("asin", _asin, lambda ctx, g: mul(g, rsqrt(_one_minus_sq(ctx.saved[0]))),
-                   cpu_ufunc=np.arcsin)
+                   cpu_numpy=np.arcsin)
 
 
 def _acos(x):
@@ -618,7 +618,7 @@ def _acos(x):
 
 
 ACOS, acos = unary("acos", _acos, lambda ctx, g: neg(mul(g, rsqrt(_one_minus_sq(ctx.saved[0])))),
-                   cpu_ufunc=np.arccos)
+                   cpu_numpy=np.arccos)
 
 
 def _atan(x):
@@ -626,21 +626,21 @@ def _atan(x):
 
 
 ATAN, atan = unary("atan", _atan, lambda ctx, g: div(g, add(square(ctx.saved[0]), 1.0)),
-                   cpu_ufunc=np.arctan)
+                   cpu_numpy=np.arctan)
 
 
 def _sinh(x):
     return math.sinh(x)
 
 
-SINH, sinh = unary("sinh", _sinh, lambda ctx, g: mul(g, cosh(ctx.saved[0])), cpu_ufunc=np.sinh)
+SINH, sinh = unary("sinh", _sinh, lambda ctx, g: mul(g, cosh(ctx.saved[0])), cpu_numpy=np.sinh)
 
 
 def _cosh(x):
     return math.cosh(x)
 
 
-COSH, cosh = unary("cosh", _cosh, lambda ctx, g: mul(g, sinh(ctx.saved[0])), cpu_ufunc=np.cosh)
+COSH, cosh = unary("cosh", _cosh, lambda ctx, g: mul(g, sinh(ctx.saved[0])), cpu_numpy=np.cosh)
 
 
 def _asinh(x):
@@ -648,7 +648,7 @@ def _asinh(x):
 
 
 ASINH, asinh = unary("asinh", _asinh, lambda ctx, g: mul(g, rsqrt(add(square(ctx.saved[0]), 1.0))),
-                     cpu_ufunc=np.arcsinh)
+                     cpu_numpy=np.arcsinh)
 
 
 def _acosh(x):
@@ -656,7 +656,7 @@ def _acosh(x):
 
 
 ACOSH, acosh = unary("acosh", _acosh, lambda ctx, g: mul(g, rsqrt(sub(square(ctx.saved[0]), 1.0))),
-                     cpu_ufunc=np.arccosh)
+                     cpu_numpy=np.arccosh)
 
 
 def _atanh(x):
@@ -668,7 +668,7 @@ def _atanh(x):
 
 
 ATANH, atanh = unary("atanh", _atanh, lambda ctx, g: div(g, _one_minus_sq(ctx.saved[0])),
-                     cpu_ufunc=np.arctanh)
+                     cpu_numpy=np.arctanh)
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
@@ -697,7 +697,7 @@ def _tanh_f32(x):
 
 
 TANH, tanh = unary("tanh", _tanh, lambda ctx, g: tanh_backward(g, ctx.output), save=(),
-                   save_output=True, scalar_f32=_tanh_f32, cpu_ufunc=np.tanh)
+                   save_output=True, scalar_f32=_tanh_f32, cpu_numpy=np.tanh)
 
 
 def _tanh_backward(g, y):
@@ -810,8 +810,15 @@ def _softplus(x, beta, threshold):
     return (max(z, 0.0) + math.log1p(math.exp(-math.fabs(z)))) / beta
 
 
+def _softplus_numpy(x, beta, threshold):
+    # the formula above in numpy's SIMD ufuncs: the Numba kernel's per-element log1p and
+    # exp calls make it 10x slower on large arrays
+    z = x * beta
+    return np.where(z > threshold, x, (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta)
+
+
 SOFTPLUS = elementwise(
-    "softplus", _softplus, save=(0, 1, 2),
+    "softplus", _softplus, save=(0, 1, 2), cpu_numpy=_softplus_numpy,
     vjp=lambda ctx, g: (softplus_backward(g, *ctx.saved), None, None),
     jvp=lambda ctx, t, tb, tt: softplus_backward(t, *ctx.saved))
 

@@ -38,9 +38,10 @@ class Op:
         save_output: rules need the output.
     scalar: for elementwise ops, the scalar formula kernels are built from
         (`scalar_f32` may override it for float32).
-    cpu_ufunc: a numpy ufunc computing the same function, used instead of the
-        Numba kernel on the CPU for floating dtypes: numpy's SIMD loops for
-        exp, log, sin... run 4 to 60x faster than Numba's scalar libm calls.
+    cpu_numpy: a numpy ufunc (or a function composing them) computing the same
+        function, used instead of the Numba kernel on the CPU for floating
+        dtypes: numpy's SIMD loops for exp, log, sin... run 4 to 60x faster
+        than Numba's scalar libm calls.
     differentiable: False for ops whose outputs never require grad.
     check_grads: the engine checks the count and shapes of what vjp returns
         (numgrad's own ops, whose rules the op table tests, skip it).
@@ -54,7 +55,7 @@ class Op:
     save_output: bool = False
     scalar: Callable[..., Any] | None = None
     scalar_f32: Callable[..., Any] | None = None
-    cpu_ufunc: np.ufunc | None = None
+    cpu_numpy: Callable[..., Any] | None = None
     differentiable: bool = True
     node_name: str = ""
     check_grads: bool = True
@@ -87,8 +88,8 @@ class Op:
         (_elementwise_cpu) looks them up without building a tuple."""
         key = dtype if device == "cpu" and out_dtype is None else (device, dtype, out_dtype)
         k = self.kernels.get(key)
-        if k is None and key is dtype and self.cpu_ufunc is not None and dtype.kind == "f":
-            k = self.kernels[key] = self.cpu_ufunc
+        if k is None and key is dtype and self.cpu_numpy is not None and dtype.kind == "f":
+            k = self.kernels[key] = self.cpu_numpy
         if k is None:
             fn = self.scalar_f32 if (dtype == np.float32 and self.scalar_f32) else self.scalar
             k = KERNEL_BUILDERS[device](fn, nin, dtype, out_dtype)
@@ -118,7 +119,8 @@ def _elementwise_cpu(op: Op, *arrays, out: np.ndarray | None = None):
     if out is not None:
         return _elementwise_into(op, arrays, out)
     a = arrays[0]
-    if len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE):
+    if (len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE)
+            and op.cpu_numpy is None):
         plan = cpu_kernels.broadcast_plan(arrays)
         if plan is not None:
             return _scalar_loop_cpu(op, a.dtype, *plan)
@@ -169,14 +171,14 @@ def _elementwise_into(op: Op, arrays, out: np.ndarray) -> np.ndarray:
 
 
 def elementwise(name: str, scalar, vjp=None, jvp=None, *, save=(), save_output=False,
-                scalar_f32=None, cpu_ufunc=None, differentiable=True, node_name="") -> Op:
+                scalar_f32=None, cpu_numpy=None, differentiable=True, node_name="") -> Op:
     """Register an elementwise op computed from the scalar formula `scalar`.
 
     All inputs share one dtype (callers promote first); the output has it too
     unless the op is a comparison (bool output).
     """
     return register(Op(name, {"cpu": _elementwise_cpu}, vjp, jvp, tuple(save), save_output,
-                       scalar, scalar_f32, cpu_ufunc, differentiable, node_name))
+                       scalar, scalar_f32, cpu_numpy, differentiable, node_name))
 
 
 def primitive(name: str, cpu, vjp=None, jvp=None, *, save=(), save_output=False,
