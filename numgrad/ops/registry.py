@@ -38,10 +38,11 @@ class Op:
         save_output: rules need the output.
     scalar: for elementwise ops, the scalar formula kernels are built from
         (`scalar_f32` may override it for float32).
-    cpu_numpy: a numpy ufunc (or a function composing them) computing the same
-        function, used instead of the Numba kernel on the CPU for floating
-        dtypes: numpy's SIMD loops for exp, log, sin... run 4 to 60x faster
-        than Numba's scalar libm calls.
+    cpu_numpy: a numpy ufunc computing the same function, used instead of the
+        Numba kernel on the CPU for floating dtypes (numpy's SIMD loops for exp,
+        log, sin... run 4 to 60x faster than Numba's scalar libm calls); or a
+        function composing numpy ufuncs, used from 2048 elements on (below, its
+        several calls cost more than the one Numba kernel).
     differentiable: False for ops whose outputs never require grad.
     check_grads: the engine checks the count and shapes of what vjp returns
         (numgrad's own ops, whose rules the op table tests, skip it).
@@ -88,7 +89,8 @@ class Op:
         (_elementwise_cpu) looks them up without building a tuple."""
         key = dtype if device == "cpu" and out_dtype is None else (device, dtype, out_dtype)
         k = self.kernels.get(key)
-        if k is None and key is dtype and self.cpu_numpy is not None and dtype.kind == "f":
+        if (k is None and key is dtype and isinstance(self.cpu_numpy, np.ufunc)
+                and dtype.kind == "f"):
             k = self.kernels[key] = self.cpu_numpy
         if k is None:
             fn = self.scalar_f32 if (dtype == np.float32 and self.scalar_f32) else self.scalar
@@ -119,8 +121,9 @@ def _elementwise_cpu(op: Op, *arrays, out: np.ndarray | None = None):
     if out is not None:
         return _elementwise_into(op, arrays, out)
     a = arrays[0]
-    if (len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE)
-            and op.cpu_numpy is None):
+    if len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE):
+        if op.cpu_numpy is not None and a.dtype.kind == "f":
+            return op.cpu_numpy(*arrays)
         plan = cpu_kernels.broadcast_plan(arrays)
         if plan is not None:
             return _scalar_loop_cpu(op, a.dtype, *plan)
