@@ -278,3 +278,14 @@ def test_arg_reductions_take_the_first_nan_then_the_first_tie():
     values, indices = x.max(1)
     assert indices.tolist() == [1, 1, 0] and np.isnan(values.numpy()[1])
     assert x.min(0)[1].tolist() == [0, 1, 2, 1]
+
+
+def test_scalar_loop_divides_by_zero_as_the_ufunc_does():
+    # the loop path (from registry._LOOP_MIN_SIZE elements) must give inf / nan, not raise
+    x = np.tile(np.array([1.0, -1.0, 0.0], dtype=np.float32), N)
+    with np.errstate(all="ignore"):
+        want = x / np.float32(0.0)
+    np.testing.assert_array_equal((ng.tensor(x) / 0.0).numpy(), want)
+    y = ng.tensor(x)
+    y.div_(0.0)
+    np.testing.assert_array_equal(y.numpy(), want)

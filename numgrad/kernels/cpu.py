@@ -100,12 +100,13 @@ def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
                     out[r, j] = f(_at(a, r, j), _at(b, r, j), _at(c, r, j), _at(d, r, j))
     else:
         raise ValueError(f"the scalar-operand loops take 2 to 4 operands, not {nin}")
+    # numpy's error model: x / 0 gives inf as the ufunc does, not ZeroDivisionError
     try:
-        return numba.njit(cache=True)(loop)
+        return numba.njit(cache=True, error_model="numpy")(loop)
     except RuntimeError as e:  # see elementwise()
         if "locator" not in str(e):
             raise
-        return numba.njit(loop)
+        return numba.njit(error_model="numpy")(loop)
 
 
 def _inplace_loop(f, version, nin: int):
