@@ -38,9 +38,7 @@ class _Level:
     def __init__(self, index: int):
         self.index = index
         self.alive = True
-        # False: tangents are never differentiated in reverse mode (functional's jvp,
-        # hvp and jacobian without create_graph), so jvp rules run without recording
-        self.grad_tangents = True
+        self.grad_tangents = True  # see _dual_level
         self.refs: list = []  # weakrefs to tensors holding a tangent of this level
         self._prune_at = 1024
 
@@ -95,6 +93,18 @@ def exit_dual_level(*, level: int | None = None) -> None:
     lv.refs = []
     if not _levels:
         _tensor._fw_hook = None
+
+
+@contextlib.contextmanager
+def _dual_level(grad_tangents: bool):
+    """dual_level for numgrad's own transforms: grad_tangents=False when the tangents
+    are never differentiated in reverse mode (jvp rules then run without recording)."""
+    level = enter_dual_level()
+    _levels[level].grad_tangents = grad_tangents
+    try:
+        yield level
+    finally:
+        exit_dual_level()
 
 
 class dual_level(contextlib.ContextDecorator):
@@ -280,7 +290,8 @@ def _propagate(op, inputs, params, result) -> None:
         ctx.params = params
         ctx.in_shapes = in_shapes
         ctx.out_shape = out_shape
-        ctx.needs_input_grad = _ONE_TANGENT if one else tuple([g is not None for g in tangents])
+        ctx.needs_input_grad = (_tensor._ONE_NEEDS_GRAD if one
+                                else tuple([g is not None for g in tangents]))
         ctx._inputs = inputs
         ctx._saved = inputs if alone else None
         ctx._result = result
@@ -311,8 +322,6 @@ def _propagate(op, inputs, params, result) -> None:
     if node is not None and node._out_data is not None:
         node._out_fw = result._fw  # the saved output keeps its tangents (forward-over-reverse)
 
-
-_ONE_TANGENT = (True,)
 
 
 def _inplace_update(self, out) -> None:

@@ -238,8 +238,7 @@ def jvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
         v = _v_or_default(v, inputs, is_inputs_tuple, create_graph, "jvp", _V_OF_INPUT)
         if v is None:
             v = (ng.ones_like(inputs[0]),)
-        with fwAD.dual_level() as level:
-            fwAD._levels[level].grad_tangents = create_graph
+        with fwAD._dual_level(grad_tangents=create_graph):
             outputs = func(*(fwAD.make_dual(x, t) for x, t in zip(inputs, v)))
             is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided "
                                                   "function", "jvp")
@@ -290,10 +289,9 @@ def hvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
         v = _v_or_default(v, inputs, is_inputs_tuple, create_graph, "hvp", _V_OF_INPUT)
         if v is None:
             v = (ng.ones_like(inputs[0]),)
-        with fwAD.dual_level() as level:
-            # reverse-over-forward differentiates the tangents; forward-over-reverse
-            # only when create_graph asks for it
-            fwAD._levels[level].grad_tangents = not strict or create_graph
+        # reverse-over-forward differentiates the tangents; forward-over-reverse
+        # only when create_graph asks for it
+        with fwAD._dual_level(grad_tangents=not strict or create_graph):
             duals = tuple(fwAD.make_dual(x, t) for x, t in zip(inputs, v))
             outputs = _single_scalar_output(func, duals, "hvp", strict)
             if strict:
@@ -371,8 +369,7 @@ def _jacfwd(func, inputs, create_graph, strict, vectorize, chunk_size):
         blocks = None  # per output: tangent blocks (columns, *out.shape)
         for c0 in range(0, max(total, 1), step):
             c1 = min(c0 + step, total)
-            with fwAD.dual_level() as level:
-                fwAD._levels[level].grad_tangents = create_graph
+            with fwAD._dual_level(grad_tangents=create_graph) as level:
                 args = []
                 for x, o in zip(inputs, offsets):
                     lo, hi = max(c0, o), min(c1, o + x.numel())

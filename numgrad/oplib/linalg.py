@@ -15,11 +15,11 @@ import math
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, apply, mark_view
+from numgrad._tensor import Tensor, apply
 from numgrad.oplib._util import as_tensor_arg, binary_args, normalize_dim, sum_to, to_dtype_tensor
 from numgrad.oplib.pointwise import add, mul, neg, sub
 from numgrad.oplib.reduction import amax, amin, sum, vector_norm
-from numgrad.oplib.shape import PERMUTE, expand, reshape, transpose
+from numgrad.oplib.shape import expand, reshape, transpose
 from numgrad.ops.registry import primitive
 
 __all__ = ["linear", "matmul", "mm", "bmm", "dot", "outer", "einsum", "trace", "det", "inverse"]
@@ -30,17 +30,7 @@ INPLACE = ()
 
 
 def _mT(x: Tensor) -> Tensor:
-    """x with its last two dims swapped (a view; derivative rules call this often)."""
-    n = x._data.ndim
-    if n < 2:
-        return transpose(x, -1, -2)
-    dims = _SWAP_LAST.get(n)
-    if dims is None:
-        dims = _SWAP_LAST[n] = tuple(range(n - 2)) + (n - 1, n - 2)
-    return mark_view(apply(PERMUTE, (x,), {"dims": dims}), x)
-
-
-_SWAP_LAST: dict = {}
+    return transpose(x, -1, -2)
 
 
 def _same_dtype(*ts: Tensor) -> tuple[Tensor, ...]:

@@ -191,14 +191,20 @@ _IDENTITY: dict = {}
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """A view of `input` with dims `dim0` and `dim1` swapped."""
     n = input._data.ndim
-    if n == 0:
-        return input
-    d0, d1 = normalize_dim(dim0, n), normalize_dim(dim1, n)
-    if d0 == d1:
-        return input
-    perm = list(range(n))
-    perm[d0], perm[d1] = d1, d0
-    return permute(input, tuple(perm))
+    key = (dim0, dim1, n)
+    perm = _TRANSPOSE_PERMS.get(key)
+    if perm is None:
+        if n == 0:
+            return input
+        d0, d1 = normalize_dim(dim0, n), normalize_dim(dim1, n)
+        perm = list(range(n))
+        perm[d0], perm[d1] = d1, d0
+        perm = _TRANSPOSE_PERMS[key] = tuple(perm)
+    return permute(input, perm)
+
+
+# (dim0, dim1, ndim) -> the permutation (derivative rules transpose often)
+_TRANSPOSE_PERMS: dict = {}
 
 
 def t(input: Tensor) -> Tensor:
@@ -503,7 +509,7 @@ def _stack_vjp(ctx, g):
                  for i, need in enumerate(ctx.needs_input_grad))
 
 
-# one op, not unsqueeze + cat: 17 small tensors stack in 6 us instead of 76
+# one op, not unsqueeze + cat (stacking 17 small tensors and summing: 15 us instead of 76)
 STACK = primitive("stack", _stack_cpu, _stack_vjp, _joined_jvp)
 
 

@@ -40,9 +40,9 @@ class Op:
         (`scalar_f32` may override it for float32).
     cpu_numpy: a numpy ufunc computing the same function, used instead of the
         Numba kernel on the CPU for floating dtypes (numpy's SIMD loops for exp,
-        log, sin... run 4 to 60x faster than Numba's scalar libm calls); or a
-        function composing numpy ufuncs, used from 2048 elements on (below, its
-        several calls cost more than the one Numba kernel).
+        log, sin... run 4 to 60x faster than Numba's scalar libm calls); or, for
+        an op of several inputs, a function composing numpy ufuncs, used from
+        2048 elements on (below, its several calls cost more than one kernel).
     differentiable: False for ops whose outputs never require grad.
     check_grads: the engine checks the count and shapes of what vjp returns
         (numgrad's own ops, whose rules the op table tests, skip it).
