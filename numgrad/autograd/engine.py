@@ -12,7 +12,6 @@ import numpy as np
 
 from numgrad.autograd import grad_mode
 from numgrad.autograd.graph import AccumulateGrad
-from numgrad.ops.registry import REGISTRY
 
 _anomaly = [False]
 
@@ -120,7 +119,7 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     elif buf[nr] is None:
                         buf[nr] = g
                     else:
-                        buf[nr] = _sum_grads(buf[nr], g, create_graph)
+                        buf[nr] = buf[nr] + g
                 left = deps[m] - 1
                 deps[m] = left
                 if not left:
@@ -155,18 +154,6 @@ def _nodes_leading_to(target_slots, root_nodes, deps):
                 runs.add(p)
                 stack.append(p)
     return runs
-
-
-def _sum_grads(a, b, create_graph: bool):
-    """a + b: two gradients reaching one slot. Unless the sum must be recorded
-    (create_graph) or carry forward-mode tangents, the add kernel runs directly:
-    no argument checks, dispatch or graph (0.8 instead of 1.8 us on small tensors)."""
-    da, db = a._data, b._data
-    if (create_graph or a._fw is not None or b._fw is not None or da.shape != db.shape
-            or da.dtype != db.dtype or a._device != b._device):
-        return a + b
-    add = REGISTRY["add"]
-    return _tensor.Tensor._make(add.impls[a._device](add, da, db), device=a._device)
 
 
 def _slots(node, nr, g):
@@ -263,5 +250,3 @@ class Targets(list):
         super().__init__(edges)
         self.tensors = tensors
 
-
-from numgrad import _tensor  # noqa: E402 (it imports this package: read at call time)
