@@ -1,6 +1,7 @@
 """numgrad.func: transforms against closed forms and finite differences, argnums / has_aux /
 pytrees, compositions, functional_call, the seed 003 examples, and torch.func where installed."""
 import functools
+from collections import OrderedDict, defaultdict
 import importlib.util
 
 import numpy as np
@@ -69,6 +70,14 @@ def test_pytree_roundtrip_and_specs():
     assert tree_flatten({"a": 1})[1] != tree_flatten({"b": 1})[1]
     with pytest.raises(ValueError):
         tree_unflatten([1], spec)
+    # OrderedDict and defaultdict keep their types (and differ from dict, as in PyTorch)
+    od, dd = OrderedDict(b=1, a=2), defaultdict(list, x=3)
+    for t in (od, dd):
+        back = tree_unflatten(*tree_flatten(t))
+        assert type(back) is type(t) and back == t
+    assert tree_unflatten(*tree_flatten(dd)).default_factory is list
+    assert tree_flatten(od)[1] != tree_flatten(dict(od))[1]
+    assert type(jacrev(lambda a: OrderedDict(p=a.sin()))(t64(3))) is OrderedDict
 
 
 # ----- grad ------------------------------------------------------------------------

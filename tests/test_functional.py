@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import numgrad as ng
+import numgrad.autograd.forward_ad as fwAD
 import numgrad.autograd.functional as F
 
 
@@ -582,6 +583,63 @@ def test_vhp_hvp_errors_strict_create_graph(fn):
     assert r.requires_grad
     r.sum().backward()  # sum 12 x^2 -> 24 x
     assert_close(xr.grad, 24 * xr._data)
+
+
+def _cube_function(with_needs_check: bool):
+    class Cube(ng.autograd.Function):  # backward only, no jvp
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.save_for_backward(x)
+            ctx.k = k
+            return x ** 3 * k, x.sin()
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            x, = ctx.saved_tensors
+            if with_needs_check and not ctx.needs_input_grad[0]:
+                return None, None
+            return g1 * 3 * x ** 2 * ctx.k + g2 * x.cos(), None
+    return Cube
+
+
+@pytest.mark.parametrize("with_needs_check", [False, True])
+def test_jvp_hvp_of_function_without_jvp_use_its_backward(with_needs_check):
+    """PyTorch computes functional jvp / hvp by double backward, so they work for a
+    Function with backward only; numgrad derives the Function's tangent from backward."""
+    Cube = _cube_function(with_needs_check)
+    x, v = _t([0.5, 2.0]), _t([1.0, -0.5])
+
+    def f(x):
+        return Cube.apply(x, 2.0)
+    _, (t1, t2) = F.jvp(f, x, v)
+    assert_close(t1, 6 * x._data ** 2 * v._data)
+    assert_close(t2, np.cos(x._data) * v._data)
+    assert not t1.requires_grad
+
+    def s(x):
+        a, b = Cube.apply(x, 2.0)
+        return (a * b).sum()
+    _, hv = F.hvp(s, x, v)
+    assert_close(hv, fd_hessian(s, x)[0][0] @ v._data, 1e-5)
+    _, hv_strict = F.hvp(s, x, v, strict=True)
+    assert_close(hv_strict, hv._data)
+    xr = _t([0.5, 2.0], requires_grad=True)
+    _, hv = F.hvp(lambda x: Cube.apply(x, 1.0)[0].sum(), xr, v, create_graph=True)
+    hv.sum().backward()  # d/dx sum(6 x v) = 6 v
+    assert_close(xr.grad, 6 * v._data)
+    # plain forward mode keeps PyTorch's error
+    with fwAD.dual_level():
+        with pytest.raises(NotImplementedError, match="You must implement the jvp function"):
+            f(fwAD.make_dual(x, v))
+
+
+def test_jvp_hvp_accept_integer_v():
+    x = _t([1.0, 2.0])
+    _, t = F.jvp(lambda x: x * 2, x, ng.tensor([1, 1]))
+    assert t.dtype == ng.float64
+    assert_close(t, [2.0, 2.0])
+    _, hv = F.hvp(lambda x: (x ** 3).sum(), x, ng.tensor([1, 0]))
+    assert_close(hv, [6.0, 0.0])
 
 
 # ----- strategy / argument validation ---------------------------------------------

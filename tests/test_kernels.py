@@ -196,6 +196,20 @@ def test_sum_over_blocks_of_dims_matches_numpy(dims, keepdim):
         assert got.dtype == ng.float32
 
 
+@pytest.mark.parametrize("shape", [(10, 1), (7,), (3, 4, 5), (0,), (2, 0), (5000,)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_full_sums_match_numpy(shape, dtype):
+    # full reductions of contiguous arrays run one kernel (cpu.sum_all) at every size
+    x = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    for keepdim in (False, True):
+        got = ng.tensor(x).sum(tuple(range(x.ndim)), keepdim=keepdim)
+        want = x.sum(keepdims=keepdim)
+        assert got.shape == want.shape and got.dtype == dtype
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(ng.tensor(x).mean().numpy() if x.size else 0.0,
+                               x.mean() if x.size else 0.0, rtol=1e-5, atol=1e-5)
+
+
 CPU_UFUNC_OPS = sorted(name for name, op in registry.REGISTRY.items() if op.cpu_numpy is not None)
 
 

@@ -76,6 +76,12 @@ def test_setattr_rules_and_delattr():
         m.weight = ng.zeros(2, 2)
     m.bias = None
     assert m.bias is None and [n for n, _ in m.named_parameters()] == ["weight"]
+    m.bias = nn.Parameter(ng.zeros(2))
+    m.weight = nn.Parameter(ng.zeros(2, 2))  # re-assigning keeps the name's place
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+    seq = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    setattr(seq, "0", nn.Linear(2, 3))
+    assert list(dict(seq.named_children())) == ["0", "1"]
     m.extra = nn.Parameter(ng.zeros(1))
     assert "extra" in dict(m.named_parameters())
     del m.extra

@@ -33,12 +33,14 @@ class _Level:
     level number), so a tangent left on a tensor by an exited level can never be
     mistaken for one of a later level with the same number."""
 
-    __slots__ = ("index", "alive", "refs", "_prune_at", "grad_tangents", "__weakref__")
+    __slots__ = ("index", "alive", "refs", "_prune_at", "grad_tangents", "jvp_from_backward",
+                 "__weakref__")
 
     def __init__(self, index: int):
         self.index = index
         self.alive = True
         self.grad_tangents = True  # see _dual_level
+        self.jvp_from_backward = False
         self.refs: list = []  # weakrefs to tensors holding a tangent of this level
         self._prune_at = 1024
 
@@ -96,11 +98,14 @@ def exit_dual_level(*, level: int | None = None) -> None:
 
 
 @contextlib.contextmanager
-def _dual_level(grad_tangents: bool):
+def _dual_level(grad_tangents: bool, jvp_from_backward: bool = False):
     """dual_level for numgrad's own transforms: grad_tangents=False when the tangents
-    are never differentiated in reverse mode (jvp rules then run without recording)."""
+    are never differentiated in reverse mode (jvp rules then run without recording);
+    jvp_from_backward=True gives custom Functions without a jvp tangents from their
+    backward (autograd.functional.jvp / hvp, which PyTorch computes by double backward)."""
     level = enter_dual_level()
     _levels[level].grad_tangents = grad_tangents
+    _levels[level].jvp_from_backward = jvp_from_backward
     try:
         yield level
     finally:

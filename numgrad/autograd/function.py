@@ -445,12 +445,18 @@ def _forward_ad(ctx, args, outputs) -> None:
                 if t is None and materialize and a._data.dtype.kind == "f":
                     t = _zeros(a._data.shape, a._data.dtype)
             tangents.append(t)
+        jvp = _call_jvp
+        if lv.jvp_from_backward and ctx._forward_cls.jvp is Function.jvp:
+            jvp = _jvp_from_backward
+            saved = ctx.__dict__.get("_to_save", ())
         # saved tensors without this level's tangent: jvp computes with primals
         ctx._in_jvp = tuple(None if t is None else forward_ad._strip(t, lv) for t in saved)
         try:
-            result = _jvp_maybe_batched(ctx, args, tangents)
+            result = _jvp_maybe_batched(ctx, args, tangents, jvp)
         finally:
             del ctx._in_jvp
+        if jvp is _jvp_from_backward and not lv.grad_tangents:
+            result = tuple(None if t is None else t.detach() for t in result)
         for o, t, differentiable in zip(outputs, result, ctx._out_diff):
             if not differentiable:
                 continue
@@ -466,9 +472,9 @@ def _forward_ad(ctx, args, outputs) -> None:
             forward_ad._set_tangent(o, lv, t)
 
 
-def _jvp_maybe_batched(ctx, args, tangents) -> tuple:
-    """Call jvp once, or once per sample when tangents carry leading batch dims
-    (batched forward mode), stacking the per-sample output tangents."""
+def _jvp_maybe_batched(ctx, args, tangents, jvp) -> tuple:
+    """Call jvp(ctx, tangents) once, or once per sample when tangents carry leading
+    batch dims (batched forward mode), stacking the per-sample output tangents."""
     from numgrad.oplib.shape import reshape, stack
     b, lead = 0, ()
     for a, t in zip(args, tangents):
@@ -477,7 +483,7 @@ def _jvp_maybe_batched(ctx, args, tangents) -> tuple:
             lead = t._data.shape[:b]
             break
     if b == 0:
-        return _call_jvp(ctx, tangents)
+        return jvp(ctx, tangents)
     n = int(np.prod(lead))
     flat = []
     for a, t in zip(args, tangents):
@@ -494,7 +500,7 @@ def _jvp_maybe_batched(ctx, args, tangents) -> tuple:
     per_sample = []
     for s in range(n):
         ctx.__dict__.update(snapshot)
-        per_sample.append(_call_jvp(ctx, [t[s] if batched else t for batched, t in flat]))
+        per_sample.append(jvp(ctx, [t[s] if batched else t for batched, t in flat]))
     out = []
     for k, m in enumerate(ctx._out_meta):
         col = [r[k] for r in per_sample]
@@ -515,3 +521,36 @@ def _call_jvp(ctx, tangents) -> tuple:
             "Function's jvp returned an invalid number of forward gradients (expected "
             f"{ctx.n_outputs} but got {len(result)})")
     return result
+
+
+def _jvp_from_backward(ctx, tangents) -> tuple:
+    """The output tangents J t of a Function without jvp, from its backward: backward(u)
+    = J^T u is linear in u, so J t is the gradient in u of <backward(u), t> (the
+    double-backward trick PyTorch's autograd.functional.jvp and hvp compute with, so
+    there they work for such Functions too)."""
+    from numgrad.autograd import grad as autograd_grad
+    Tensor = _tensor.Tensor
+    us = [Tensor._make(np.zeros(m[0], m[1]), True) if m is not None and diff else None
+          for m, diff in zip(ctx._out_meta, ctx._out_diff)]
+    is_tensor = ctx._is_tensor
+    needs = ctx.needs_input_grad
+    # every input with a tangent needs its gradient, whatever forward recorded
+    ctx.needs_input_grad = tuple(t is not None for t in tangents)
+    try:
+        with grad_mode.enable_grad():
+            grads = _call_backward(ctx, [
+                u if u is not None or m is None or not ctx.__dict__.get("_materialize", True)
+                else _zeros(m[0], m[1]) for u, m in zip(us, ctx._out_meta)])
+            tensor_tangents = [t for t, is_t in zip(tangents, is_tensor) if is_t]
+            total = None
+            for g, t in zip(grads, tensor_tangents):
+                if g is not None and t is not None and g._requires_grad:
+                    term = (g * t.type(g.dtype)).sum()
+                    total = term if total is None else total + term
+            if total is None:  # backward does not depend on its cotangents
+                return (None,) * len(us)
+            live = [u for u in us if u is not None]
+            jt = iter(autograd_grad(total, live, create_graph=True, allow_unused=True))
+    finally:
+        ctx.needs_input_grad = needs
+    return tuple(None if u is None else next(jt) for u in us)

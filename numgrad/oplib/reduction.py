@@ -122,6 +122,10 @@ def _sum_cpu(op, x, dims, keepdim):
         return x.copy()
     if x.dtype.kind != "f":
         return np.sum(x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+    if len(dims) == x.ndim and x.flags.c_contiguous:
+        out = np.empty((1,) * x.ndim if keepdim else (), dtype=x.dtype)
+        K.sum_all(x, out.reshape(()) if keepdim else out)
+        return out
     if x.size <= _SMALL_SUM:  # numpy's call costs less; its loops lose on larger arrays
         r = np.add.reduce(x, axis=dims, keepdims=keepdim)
         return r if r.__class__ is np.ndarray else np.asarray(r)
