@@ -15,16 +15,18 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
 
     The graph is rebased: `self.grad_fn` becomes the node of the new value,
     whose input is a snapshot of the old value; the version counter is bumped
-    so saved copies of the old value are detected.
+    so saved copies of the old value are detected. For a view, its base is
+    rebased instead (as PyTorch's CopySlices): see `_inplace_on_view`.
     """
     recording = _grad_enabled()
     if recording and self._requires_grad and self.grad_fn is None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
-    if recording and self._base is not None and self._base._requires_grad:
-        raise RuntimeError(
-            "numgrad does not support in-place operations on a view of a tensor that requires "
-            "grad; use an out-of-place operation instead")
+    base = self._base
+    if base is not None and (self._fw is not None or base._fw is not None
+                             or recording and base._requires_grad
+                             or _any_tracked(args, kwargs, recording)):
+        return _inplace_on_view(self, base, recording, fn, args, kwargs)
     old = self
     if recording and self._requires_grad:
         # a snapshot carrying the old value's place in the graph
@@ -32,16 +34,7 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         old._output_nr = self._output_nr
         old._fw = self._fw and dict(self._fw)
     out = fn(old, *args, **kwargs)
-    if out._data.shape != self._data.shape:
-        raise RuntimeError(
-            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-            f"{list(out._data.shape)}")
-    if out._data.dtype.kind == "f" and self._data.dtype.kind != "f":
-        raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {_dtype.torch_name(self._data.dtype)}")
-    if not self._data.flags.writeable:
-        raise RuntimeError("unsupported operation: the tensor is a read-only (expanded) view; "
-                           "clone it before writing in place")
+    _check_writable(self, out)
     np.copyto(self._data, out._data, casting="unsafe")
     self._version[0] += 1
     if out._fw is not None or self._fw is not None:
@@ -54,6 +47,84 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         if out.grad_fn._out_data is not None:
             out.grad_fn._out_data = (out._data, out._version)
     return self
+
+
+def _any_tracked(args, kwargs, recording: bool) -> bool:
+    """Whether an operand carries tangents or (when recording) requires grad."""
+    return any(isinstance(a, Tensor) and (a._fw is not None or recording and a._requires_grad)
+               for a in (*args, *kwargs.values()))
+
+
+def _check_writable(self: Tensor, out: Tensor) -> None:
+    """`out` can be written into `self`: same shape, no float into an integer tensor,
+    writable memory."""
+    if out._data.shape != self._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+            f"{list(out._data.shape)}")
+    if out._data.dtype.kind == "f" and self._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {_dtype.torch_name(self._data.dtype)}")
+    if not self._data.flags.writeable:
+        raise RuntimeError("unsupported operation: the tensor is a read-only (expanded) view; "
+                           "clone it before writing in place")
+
+
+def _inplace_on_view(self: Tensor, base: Tensor, recording: bool, fn, args, kwargs) -> Tensor:
+    """In-place `fn` on a view whose base is in a graph or carries tangents (or gets
+    them from the other operands): the base takes the new value through index_put at
+    the view's elements (PyTorch's CopySlices), and the view becomes a selection of
+    the new base, so gradients and tangents reach both and earlier values stay intact."""
+    from numgrad.oplib.indexing import index_put
+    from numgrad.oplib.shape import reshape
+    if recording and base._requires_grad and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if base._data.ndim == 0:  # the view holds the base's one element
+        shape = self._data.shape
+        select = lambda b: reshape(b, shape)  # noqa: E731
+        put = lambda b, v: reshape(v, ())  # noqa: E731
+    else:
+        idx = (Ellipsis,) + _elements_in(self._data, base._data)  # batched tangents: leading dims
+        select = lambda b: b[idx]  # noqa: E731
+        put = lambda b, v: index_put(b, idx, v)  # noqa: E731
+    if self._fw:
+        _give_base_tangents(self, base, put)
+    out = fn(select(base), *args, **kwargs)  # the view's value with its place in the graph
+    _check_writable(self, out)
+    inplace(base, put, out)  # writes the view's memory too
+    view = select(base)
+    self._requires_grad = view._requires_grad
+    self.grad_fn = view.grad_fn
+    self._output_nr = 0
+    if view._fw is not None or self._fw is not None:
+        from numgrad.autograd.forward_ad import _inplace_update
+        _inplace_update(self, view)
+    return self
+
+
+def _give_base_tangents(view: Tensor, base: Tensor, put) -> None:
+    """A tangent the view holds but its base lacks (a dual made by make_dual from a
+    plain tensor): the base takes it at the view's elements, zero elsewhere."""
+    from numgrad.autograd.forward_ad import _set_tangent
+    for lv, t in view._fw.items():
+        if lv.alive and (base._fw is None or lv not in base._fw):
+            shape = t._data.shape[:t._data.ndim - view._data.ndim] + base._data.shape
+            _set_tangent(base, lv, put(Tensor._make(np.zeros(shape, t._data.dtype)), t))
+
+
+def _elements_in(view: np.ndarray, base: np.ndarray) -> tuple:
+    """Where each element of `view` (an array in `base`'s memory) sits in `base`:
+    one index array per dim of base, with base[idx] equal to view."""
+    def addresses(a):
+        addr = np.full(a.shape, a.__array_interface__["data"][0], dtype=np.int64)
+        for k, (n, stride) in enumerate(zip(a.shape, a.strides)):
+            addr += (np.arange(n, dtype=np.int64) * stride).reshape((-1,) + (1,) * (a.ndim - k - 1))
+        return addr
+    where = addresses(base).reshape(-1)
+    order = np.argsort(where, kind="stable")
+    flat = order[np.searchsorted(where[order], addresses(view))]
+    return np.unravel_index(flat, base.shape)
 
 
 def _make_inplace(fn):

@@ -497,6 +497,8 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
             _profiler.end()
     else:
         out = impl(op, *arrays, **params) if params else impl(op, *arrays)
+    if out.__class__ is not _ndarray and dev == "cpu":
+        out = np.asarray(out)  # numpy gives scalars for 0-d results; tensors hold arrays
     res = _new(out, dev)
     if record and op.differentiable and _grad_state.enabled:
         res._requires_grad = True
@@ -576,6 +578,7 @@ def _new(data, dev="cpu") -> Tensor:
 
 
 _object_new = object.__new__
+_ndarray = np.ndarray
 
 
 # forward-mode AD installs a callback here (numgrad.autograd.forward_ad)

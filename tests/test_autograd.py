@@ -366,6 +366,56 @@ def test_views_share_version_counter():
     np.testing.assert_array_equal(v.numpy(), np.full(6, 2.0))
 
 
+def test_inplace_on_views_rebases_the_base():
+    """In-place ops on views reach the base's graph (PyTorch's CopySlices), whether or
+    not the base required grad before; gradients checked against closed forms."""
+    w = leaf(3)
+    b = ng.zeros(2, 3, dtype=ng.float64)
+    b[0].add_(w * 2)  # the base did not require grad: it does now
+    assert b.requires_grad and b.grad_fn is not None
+    (b.sum() + (b * b).sum()).backward()
+    wv = w.detach().numpy()
+    np.testing.assert_allclose(w.grad.numpy(), 2 + 8 * wv)
+    np.testing.assert_allclose(b.detach().numpy()[0], 2 * wv)
+
+    w = leaf(3)
+    y = w * 2
+    y[1:].mul_(3)  # a view of a non-leaf in the graph
+    (y * y).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 8 * w.detach().numpy() * [1, 9, 9])
+
+    w = leaf(2, 3)
+    y = w * 1
+    y.t()[1].exp_()  # a transposed view's row: column 1 of y
+    v = y.reshape(6)[2:4]
+    v.mul_(ng.tensor([2.0, 3.0], dtype=ng.float64))  # a view of a view
+    y.sum().backward()
+    x = w.detach().numpy()
+    want = np.ones((2, 3))
+    want[:, 1] = np.exp(x[:, 1])
+    want[0, 2], want[1, 0] = 2.0, 3.0
+    np.testing.assert_allclose(w.grad.numpy(), want)
+
+    w = leaf(3)
+    b = ng.zeros(2, 3, dtype=ng.float64)
+    b[1].copy_(w)
+    (b * 3).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [3.0, 3.0, 3.0])
+
+    w = ng.tensor(2.0, dtype=ng.float64, requires_grad=True)
+    y = w * 1
+    assert isinstance(y._data, np.ndarray)  # 0-d results are arrays, writable in place
+    y.view(1).mul_(3)
+    y.backward()
+    assert w.grad.item() == 3.0
+
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is "
+                       "being used in an in-place operation."):
+        w2 = leaf(3)
+        w2[0:2].mul_(2)
+    np.testing.assert_array_equal(w2.grad is None, True)
+
+
 def test_zero_grad_in_place_does_not_alias_other_grads():
     a, b = leaf(3), leaf(3)
     (a + b).sum().backward()

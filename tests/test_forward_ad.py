@@ -231,6 +231,22 @@ def test_tensors_without_tangent_are_zero_tangents_and_no_grad_mode():
         assert fwAD.unpack_dual(fwAD.make_dual(x, x) > 1.5).tangent is None
 
 
+def test_inplace_on_views_give_the_base_tangents():
+    one = lambda *s: ng.ones(*s, dtype=np.float64)  # noqa: E731
+    with fwAD.dual_level():
+        x = fwAD.make_dual(one(2, 3), one(2, 3)) * 1.0
+        x[1].fill_(5.0)  # the filled row no longer depends on the perturbation
+        np.testing.assert_array_equal(fwAD.unpack_dual(x).tangent.numpy(), [[1, 1, 1], [0, 0, 0]])
+        z = ng.zeros(2, 3, dtype=np.float64)
+        z[1].add_(fwAD.make_dual(one(3), one(3)))  # a plain base gets a tangent
+        np.testing.assert_array_equal(fwAD.unpack_dual(z).tangent.numpy(), [[0, 0, 0], [1, 1, 1]])
+        x = fwAD.make_dual(one(2, 3), one(2, 3)) * 1.0
+        v = x[0]
+        v.mul_(3)
+        np.testing.assert_array_equal(fwAD.unpack_dual(x).tangent.numpy(), [[3, 3, 3], [1, 1, 1]])
+        np.testing.assert_array_equal(fwAD.unpack_dual(v).tangent.numpy(), [3, 3, 3])
+
+
 def test_inplace_ops_update_the_tangent():
     with fwAD.dual_level():
         t = ng.ones(2, 3, dtype=np.float64)

@@ -1144,7 +1144,7 @@ def _comparison(name, scalar):
 
     def fn(input, other) -> Tensor:
         a, b = binary_args(input, other)
-        return Tensor._make(op.kernel(a.device, a.dtype, 2, np.bool_)(a._data, b._data))
+        return Tensor._make(np.asarray(op.kernel(a.device, a.dtype, 2, np.bool_)(a._data, b._data)))
     fn.__name__ = name
     fn.__doc__ = f"Elementwise comparison `{name}` (bool result, not differentiable)."
     return op, fn
