@@ -38,6 +38,15 @@ def torch_name(d) -> str:
     return _TORCH_NAMES.get(str(d), str(d))
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def c_name(d) -> str:
+    """The C++ scalar type name PyTorch prints for dtype `d` in some messages ("double")."""
+    return _C_NAMES.get(str(d), str(d))
+
+
 def is_floating(d) -> bool:
     return np.dtype(d).kind == "f"
 

@@ -189,6 +189,12 @@ class Tensor:
     def __repr__(self) -> str:
         return _format(self)
 
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}": a one-element 0-d tensor formats as its Python number."""
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 class _State(threading.local):
@@ -31,10 +32,36 @@ class _Mode:
     """Base: a context manager that is also a decorator (fresh state per call)."""
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self._clone():
                 return fn(*args, **kwargs)
+        return wrapper
+
+    def _wrap_generator(self, fn):
+        """A generator function whose body runs in this mode at every step, while the
+        caller's code between steps runs in its own (as PyTorch's decorators)."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            step, value = gen.send, None
+            while True:
+                try:
+                    with self._clone():
+                        response = step(value)
+                except StopIteration as stop:
+                    return stop.value
+                try:
+                    value = yield response
+                    step = gen.send
+                except GeneratorExit:
+                    gen.close()
+                    raise
+                except BaseException as e:  # thrown in by the caller: pass it on
+                    step, value = gen.throw, e
         return wrapper
 
     def _clone(self):
@@ -50,14 +77,22 @@ class _Mode:
         return False
 
 
-class no_grad(_Mode):
+class _BareDecorator(_Mode):
+    """A mode also usable as a decorator without parentheses (`@no_grad`)."""
+
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        return self if orig_func is None else self(orig_func)
+
+
+class no_grad(_BareDecorator):
     """Disable gradient recording (context manager or decorator)."""
 
     def _target(self):
         return False
 
 
-class enable_grad(_Mode):
+class enable_grad(_BareDecorator):
     """Enable gradient recording (context manager or decorator)."""
 
     def _target(self):

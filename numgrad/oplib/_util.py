@@ -103,10 +103,12 @@ def _promote(a: Tensor, b: Tensor) -> np.dtype:
             return db
         if b._data.ndim == 0 and a._data.ndim > 0:
             return da
-    elif ka > kb and a._data.ndim == 0 and b._data.ndim > 0 and ka == 2:
-        return _dtype.get_default_dtype() if db.kind != "f" else db
-    elif kb > ka and b._data.ndim == 0 and a._data.ndim > 0 and kb == 2:
-        return _dtype.get_default_dtype() if da.kind != "f" else da
+    # a 0-dim tensor of a higher category decides (Python scalars arrive as 0-dim tensors
+    # of the default dtype, see to_tensor_like)
+    elif ka > kb and a._data.ndim == 0 and b._data.ndim > 0:
+        return da
+    elif kb > ka and b._data.ndim == 0 and a._data.ndim > 0:
+        return db
     return _dtype.promote(da, db)
 
 

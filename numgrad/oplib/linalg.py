@@ -16,7 +16,8 @@ import numpy as np
 
 from numgrad import _dtype
 from numgrad._tensor import Tensor, apply
-from numgrad.oplib._util import as_tensor_arg, binary_args, normalize_dim, sum_to, to_dtype_tensor
+from numgrad.oplib._util import (as_tensor_arg, check_broadcast, normalize_dim, sum_to,
+                                 to_dtype_tensor)
 from numgrad.oplib.pointwise import add, mul, neg, sub
 from numgrad.oplib.reduction import amax, amin, sum, vector_norm
 from numgrad.oplib.shape import expand, reshape, transpose
@@ -146,15 +147,25 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other if isinstance(input, Tensor) else input).__name__}")
-    a, b = ((input, other) if input._data.dtype == other._data.dtype
-            else binary_args(input, other))
+    a, b = input, other
     sa, sb = a._data.shape, b._data.shape
     if not sa or not sb:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{len(sa)}D and {len(sb)}D")
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:  # PyTorch does not promote here
+        if len(sa) == 1 and len(sb) == 1:
+            raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                               f"{_dtype.torch_name(da)} and {_dtype.torch_name(db)}")
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dtype.c_name(da)} != {_dtype.c_name(db)}")
     k_a = sa[-1]
     k_b = sb[-2] if len(sb) > 1 else sb[0]
     if k_a != k_b:
+        if len(sa) == 1 and len(sb) == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{k_a}] and src [{k_b}] to have the "
+                f"same number of elements, but got {k_a} and {k_b} elements respectively")
         if a.ndim <= 2 and b.ndim <= 2:
             ra = f"{a.shape[0]}x{a.shape[1]}" if a.ndim == 2 else f"1x{a.shape[0]}"
             rb = f"{b.shape[0]}x{b.shape[1]}" if b.ndim == 2 else f"{b.shape[0]}x1"
@@ -163,6 +174,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             f"Expected size for first two dimensions of batch2 tensor to be: "
             f"[{list(a.shape)}, {k_a}] but got: {list(b.shape)} (matmul shapes {list(a.shape)} and "
             f"{list(b.shape)} do not match)")
+    if len(sa) > 2 and len(sb) > 2:
+        check_broadcast(sa[:-2], sb[:-2])
     return apply(MATMUL, (a, b))
 
 

@@ -47,6 +47,13 @@ def rows_view(x: np.ndarray, dims: tuple) -> tuple[np.ndarray, tuple]:
     return np.ascontiguousarray(x).reshape(outer, inner), out_shape
 
 
+def reduction_dims(dim, ndim: int) -> tuple[int, ...]:
+    """normalize_dims for reductions, where an empty list of dims means every dim (PyTorch)."""
+    if dim is not None and not isinstance(dim, int) and len(dim) == 0:
+        dim = None
+    return normalize_dims(dim, ndim)
+
+
 def keepdim_shape(shape: tuple, dims: tuple) -> tuple:
     return tuple(1 if d in dims else n for d, n in enumerate(shape))
 
@@ -154,14 +161,15 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     """Sum over `dim` (all dims if None)."""
     if dtype is not None:
         input = input.type(dtype)
-    dims = normalize_dims(dim, input.ndim)
+    dims = reduction_dims(dim, input.ndim)
     return apply(SUM, (input,), {"dims": dims, "keepdim": keepdim})
 
 
 def _mean_cpu(op, x, dims, keepdim):
-    n = builtins.max(1, _numel(x.shape, dims))
+    n = _numel(x.shape, dims)
     s = _sum_cpu(op, x, dims, keepdim)
-    return (s / x.dtype.type(n)).astype(x.dtype) if n else s
+    with np.errstate(invalid="ignore"):  # the mean of nothing is nan, as in PyTorch
+        return (s / x.dtype.type(n)).astype(x.dtype)
 
 
 def _mean_vjp(ctx, g):
@@ -181,7 +189,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {_dtype.torch_name(input.dtype)}")
-    dims = normalize_dims(dim, input.ndim)
+    dims = reduction_dims(dim, input.ndim)
     return apply(MEAN, (input,), {"dims": dims, "keepdim": keepdim})
 
 
@@ -189,6 +197,9 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 
 def _var_cpu(op, x, dims, keepdim, correction):
+    if not _numel(x.shape, dims):  # the variance of nothing is nan, as in PyTorch
+        return np.full(keepdim_shape(x.shape, dims) if keepdim else
+                       tuple(n for d, n in enumerate(x.shape) if d not in dims), np.nan, x.dtype)
     return _reduce(x, dims, keepdim, K.var_rows, correction)
 
 
@@ -211,7 +222,10 @@ def _var_weight(ctx, dtype):
 
 def _std_weight(ctx, dtype):
     c, dof = _centered(ctx)
-    return div(c, mul(_kd(ctx, ctx.output), float(dof)))
+    s = _kd(ctx, ctx.output)
+    # where the std is 0 the input is constant there: PyTorch's gradient is 0, not 0 / 0
+    zero = eq(s, 0.0)
+    return where(zero, 0.0, div(c, mul(where(zero, 1.0, s), float(dof))))
 
 
 VAR = primitive("var", _var_cpu, *_linear_rules(_var_weight), save=(0,))
@@ -227,7 +241,7 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
         correction = 0 if unbiased is False else 1
     if input.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    return {"dims": normalize_dims(dim, input.ndim), "keepdim": keepdim,
+    return {"dims": reduction_dims(dim, input.ndim), "keepdim": keepdim,
             "correction": int(correction) if float(correction).is_integer() else float(correction)}
 
 
@@ -329,14 +343,14 @@ MIN = _extreme_op("min", "min", "MinBackward1")
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over `dim` (all dims if empty); the gradient is shared among ties."""
-    dims = normalize_dims(dim if dim != () else None, input.ndim)
+    dims = reduction_dims(dim, input.ndim)
     _check_nonempty("amax", input, dims)
     return apply(AMAX, (input,), {"dims": dims, "keepdim": keepdim})
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over `dim` (all dims if empty); the gradient is shared among ties."""
-    dims = normalize_dims(dim if dim != () else None, input.ndim)
+    dims = reduction_dims(dim, input.ndim)
     _check_nonempty("amin", input, dims)
     return apply(AMIN, (input,), {"dims": dims, "keepdim": keepdim})
 
@@ -466,7 +480,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(input))) over `dim`, computed stably in one fused pass."""
     if input.dtype.kind != "f":
         input = input.type(_dtype.get_default_dtype())
-    dims = normalize_dims(dim, input.ndim)
+    dims = reduction_dims(dim, input.ndim)
     return apply(LOGSUMEXP, (input,), {"dims": dims, "keepdim": keepdim})
 
 
@@ -610,7 +624,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, d
                            f"input. Got {_dtype.torch_name(x.dtype)}")
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
-    dims = normalize_dims(dim, x.ndim)
+    dims = reduction_dims(dim, x.ndim)
     if ord < 0 and x.numel() == 0:
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
                            "because the operation does not have an identity")

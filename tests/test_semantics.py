@@ -1,0 +1,95 @@
+"""PyTorch semantics at the edges: type promotion, reductions of nothing or of
+constants, formatting, matmul's dtype and size errors, grad-mode decorators."""
+import numpy as np
+import pytest
+
+import numgrad as ng
+
+
+def test_zero_dim_tensor_of_higher_category_decides_the_dtype():
+    i64, f64 = ng.ones(2, dtype=ng.int64), ng.tensor(2.0, dtype=ng.float64)
+    assert (i64 * f64).dtype == ng.float64 and (f64 * i64).dtype == ng.float64
+    assert (i64 * 2.5).dtype == ng.float32  # a Python float: the default dtype
+    assert (ng.ones(2, dtype=ng.int32) * ng.tensor(3)).dtype == ng.int32  # same category
+    assert (ng.ones(2, dtype=ng.bool) * ng.tensor(3, dtype=ng.int32)).dtype == ng.int32
+    assert (ng.ones(2) * ng.tensor(2.0, dtype=ng.float64)).dtype == ng.float32
+
+
+def test_std_of_a_constant_has_zero_derivatives():
+    x = ng.tensor([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]], dtype=ng.float64, requires_grad=True)
+    x.std(1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0, 0], [-0.5, 0, 0.5]])
+    with ng.autograd.forward_ad.dual_level():
+        d = ng.autograd.forward_ad.make_dual(ng.ones(4, dtype=ng.float64),
+                                              ng.ones(4, dtype=ng.float64))
+        assert ng.autograd.forward_ad.unpack_dual(d.std()).tangent.item() == 0.0
+
+
+def test_mean_and_var_of_nothing_are_nan():
+    assert np.isnan(ng.zeros(0).mean().item()) and np.isnan(ng.zeros(0).var().item())
+    m = ng.zeros(3, 0, 2).mean(1)
+    assert m.shape == (3, 2) and np.isnan(m.numpy()).all()
+    assert ng.zeros(3, 0, 2).std(1, keepdim=True).shape == (3, 1, 2)
+
+
+@pytest.mark.parametrize("fn", ["sum", "mean", "var", "std", "amax", "amin", "logsumexp"])
+def test_reducing_an_empty_list_of_dims_reduces_every_dim(fn):
+    x = ng.tensor(np.arange(6.0).reshape(2, 3))
+    for dim in ((), []):
+        got = getattr(ng, fn)(x, dim=dim)
+        assert got.shape == ()
+        np.testing.assert_allclose(got.numpy(), getattr(ng, fn)(x).numpy())
+    assert ng.linalg.vector_norm(x, dim=()).shape == ()
+
+
+def test_format_spec_of_one_element():
+    assert f"{ng.tensor(1.23456):.2f}" == "1.23"
+    assert f"{ng.tensor(3)}" == "3"
+    with pytest.raises(TypeError):
+        f"{ng.ones(2):.2f}"
+
+
+def test_matmul_refuses_mixed_dtypes_and_names_sizes_as_pytorch():
+    with pytest.raises(RuntimeError, match="^expected m1 and m2 to have the same dtype, but got: "
+                       "float != double$"):
+        ng.ones(2, 3) @ ng.ones(3, 2, dtype=ng.float64)
+    with pytest.raises(RuntimeError, match="but got: long int != float$"):
+        ng.mm(ng.ones(2, 3, dtype=ng.int64), ng.ones(3, 2))
+    with pytest.raises(RuntimeError, match="^dot : expected both vectors to have same dtype, but "
+                       "found Float and Double$"):
+        ng.ones(3) @ ng.ones(3, dtype=ng.float64)
+    with pytest.raises(RuntimeError, match=r"^inconsistent tensor size, expected tensor \[3\] and "
+                       r"src \[4\] to have the same number of elements, but got 3 and 4 elements "
+                       "respectively$"):
+        ng.ones(3) @ ng.ones(4)
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of "
+                       r"tensor b \(3\) at non-singleton dimension 0"):
+        ng.ones(2, 3, 4) @ ng.ones(3, 4, 5)
+
+
+def test_grad_mode_decorators_without_parentheses_and_on_generators():
+    x = ng.ones(2, requires_grad=True)
+
+    @ng.no_grad
+    def f(t):
+        return t * 2
+
+    @ng.enable_grad
+    def g(t):
+        return t * 2
+    assert not f(x).requires_grad
+    with ng.no_grad():
+        assert g(x).requires_grad
+
+    @ng.no_grad()
+    def steps(t):
+        sent = yield t * 2
+        yield t * 3, ng.is_grad_enabled(), sent
+    it = steps(x)
+    first = next(it)
+    assert ng.is_grad_enabled()  # the caller's mode between steps
+    second, enabled, sent = it.send(5)
+    assert not first.requires_grad and not second.requires_grad
+    assert not enabled and sent == 5
+    with pytest.raises(StopIteration):
+        next(it)
