@@ -34,6 +34,10 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         old._output_nr = self._output_nr
         old._fw = self._fw and dict(self._fw)
     out = fn(old, *args, **kwargs)
+    if recording and self._requires_grad and not out._requires_grad:
+        # a value constant in the graph (copy_ of a plain tensor, floor_divide_, logical_and_):
+        # its node gives the old value a zero gradient, as the old one's would be wrong
+        out = P.where(_TRUE, out, old)
     _check_writable(self, out)
     np.copyto(self._data, out._data, casting="unsafe")
     self._version[0] += 1
@@ -56,18 +60,22 @@ def _any_tracked(args, kwargs, recording: bool) -> bool:
 
 
 def _check_writable(self: Tensor, out: Tensor) -> None:
-    """`out` can be written into `self`: same shape, no float into an integer tensor,
-    writable memory."""
+    """`out` can be written into `self`: same shape, no float into an integer or bool
+    tensor nor integer into a bool one, writable memory."""
     if out._data.shape != self._data.shape:
         raise RuntimeError(
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
             f"{list(out._data.shape)}")
-    if out._data.dtype.kind == "f" and self._data.dtype.kind != "f":
-        raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {_dtype.torch_name(self._data.dtype)}")
+    if _KIND_RANK[out._data.dtype.kind] > _KIND_RANK[self._data.dtype.kind]:
+        raise RuntimeError(f"result type {_dtype.torch_name(out._data.dtype)} can't be cast to the "
+                           f"desired output type {_dtype.torch_name(self._data.dtype)}")
     if not self._data.flags.writeable:
         raise RuntimeError("unsupported operation: the tensor is a read-only (expanded) view; "
                            "clone it before writing in place")
+
+
+_TRUE = Tensor._make(np.ones((), dtype=bool))
+_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2}  # PyTorch casts in place only down this order
 
 
 def _inplace_on_view(self: Tensor, base: Tensor, recording: bool, fn, args, kwargs) -> Tensor:
@@ -75,19 +83,10 @@ def _inplace_on_view(self: Tensor, base: Tensor, recording: bool, fn, args, kwar
     them from the other operands): the base takes the new value through index_put at
     the view's elements (PyTorch's CopySlices), and the view becomes a selection of
     the new base, so gradients and tangents reach both and earlier values stay intact."""
-    from numgrad.oplib.indexing import index_put
-    from numgrad.oplib.shape import reshape
     if recording and base._requires_grad and base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    if base._data.ndim == 0:  # the view holds the base's one element
-        shape = self._data.shape
-        select = lambda b: reshape(b, shape)  # noqa: E731
-        put = lambda b, v: reshape(v, ())  # noqa: E731
-    else:
-        idx = (Ellipsis,) + _elements_in(self._data, base._data)  # batched tangents: leading dims
-        select = lambda b: b[idx]  # noqa: E731
-        put = lambda b, v: index_put(b, idx, v)  # noqa: E731
+    select, put = _selection(self, base)
     if self._fw:
         _give_base_tangents(self, base, put)
     out = fn(select(base), *args, **kwargs)  # the view's value with its place in the graph
@@ -97,10 +96,28 @@ def _inplace_on_view(self: Tensor, base: Tensor, recording: bool, fn, args, kwar
     self._requires_grad = view._requires_grad
     self.grad_fn = view.grad_fn
     self._output_nr = 0
+    self._view_fn = base.grad_fn
     if view._fw is not None or self._fw is not None:
         from numgrad.autograd.forward_ad import _inplace_update
         _inplace_update(self, view)
     return self
+
+
+def view_of(view: Tensor, base: Tensor) -> Tensor:
+    """The value of `view` as a selection of `base` (its place in base's graph)."""
+    return _selection(view, base)[0](base)
+
+
+def _selection(view: Tensor, base: Tensor):
+    """(select, put) for the elements of `base` that `view` shows: select(b) gives them
+    (with b's graph), put(b, v) gives b with v written there."""
+    from numgrad.oplib.indexing import index_put
+    from numgrad.oplib.shape import reshape
+    if base._data.ndim == 0:  # the view holds the base's one element
+        shape = view._data.shape
+        return (lambda b: reshape(b, shape)), (lambda b, v: reshape(v, ()))
+    idx = (Ellipsis,) + _elements_in(view._data, base._data)  # batched tangents: leading dims
+    return (lambda b: b[idx]), (lambda b, v: index_put(b, idx, v))
 
 
 def _give_base_tangents(view: Tensor, base: Tensor, put) -> None:
@@ -171,18 +188,17 @@ for _mod in MODULES:
 
 
 def _zero_(self):
-    return inplace(self, lambda x: P.mul(x, 0.0) if x._requires_grad else Tensor._make(np.zeros_like(x._data)))
-
-
-def _fill_(self, value):
-    return inplace(self, lambda x: P.add(P.mul(x, 0.0), value) if x._requires_grad
-                   else Tensor._make(np.full_like(x._data, value)))
+    return inplace(self, lambda x: Tensor._make(np.zeros_like(x._data)))
 
 
 def _copy_(self, src):
     from numgrad.oplib.shape import expand
     src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
     return inplace(self, lambda x, s: P.to_dtype(expand(s, x.shape), x.dtype), src)
+
+
+def _fill_(self, value):
+    return _copy_(self, value)  # a number or a 0-d tensor (taking the sum of the gradient)
 
 
 Tensor.zero_ = _zero_
@@ -212,6 +228,31 @@ Tensor.__neg__ = P.neg
 Tensor.__abs__ = P.abs
 Tensor.__matmul__ = linalg.matmul
 Tensor.__rmatmul__ = _rev(linalg.matmul)
+Tensor.__floordiv__ = P.floor_divide
+Tensor.__rfloordiv__ = _rev(P.floor_divide)
+Tensor.__ifloordiv__ = Tensor.floor_divide_
+Tensor.__mod__ = P.remainder
+Tensor.__rmod__ = _rev(P.remainder)
+Tensor.__imod__ = Tensor.remainder_
+Tensor.__and__ = P.bitwise_and
+Tensor.__rand__ = P.bitwise_and
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__or__ = P.bitwise_or
+Tensor.__ror__ = P.bitwise_or
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__xor__ = P.bitwise_xor
+Tensor.__rxor__ = P.bitwise_xor
+Tensor.__ixor__ = Tensor.bitwise_xor_
+
+
+def _invert(self: Tensor) -> Tensor:
+    """~x: bitwise not of a bool or integer tensor."""
+    if self._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return P.bitwise_not(self)
+
+
+Tensor.__invert__ = _invert
 Tensor.__eq__ = P.eq
 Tensor.__ne__ = P.ne
 Tensor.__lt__ = P.lt

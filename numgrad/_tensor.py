@@ -22,7 +22,7 @@ class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_output_nr",
-                 "_accum", "_base", "_device", "_fw", "__weakref__")
+                 "_accum", "_base", "_view_fn", "_device", "_fw", "__weakref__")
 
     __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor operators
 
@@ -46,8 +46,12 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return self._device
+    def device(self) -> "Device":
+        return Device(self._device)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.startswith("cuda")
 
     @property
     def ndim(self) -> int:
@@ -92,6 +96,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None and self._view_fn is not self._base.grad_fn:
+            refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -201,10 +207,15 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
 
     def __index__(self) -> int:
         if not _dtype.is_integer(self.dtype) or self._data.size != 1:
@@ -291,11 +302,21 @@ class Tensor:
 
 
 class Device(str):
-    """A device name ("cpu" or "cuda"), accepted wherever a device string is."""
+    """A device name ("cpu" or "cuda:0"), accepted wherever a device string is and
+    equal to it; `.type` and `.index` as PyTorch's torch.device."""
 
     @property
     def type(self) -> str:
         return self.split(":")[0]
+
+    @property
+    def index(self) -> int | None:
+        _, _, i = self.partition(":")
+        return int(i) if i else None
+
+    def __repr__(self) -> str:
+        i = self.index
+        return f"device(type='{self.type}')" if i is None else f"device(type='{self.type}', index={i})"
 
 
 def device(name: str) -> Device:
@@ -472,11 +493,17 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     grad, record a graph node for it. This is the per-op hot path."""
     if len(inputs) == 1:
         t = inputs[0]
+        if t._base is not None and t._view_fn is not t._base.grad_fn:
+            refresh_view(t)
         dev = t._device
         record = t._requires_grad
         arrays = (t._data,)
     elif len(inputs) == 2:
         t, u = inputs
+        if t._base is not None and t._view_fn is not t._base.grad_fn:
+            refresh_view(t)
+        if u._base is not None and u._view_fn is not u._base.grad_fn:
+            refresh_view(u)
         dev = t._device
         if u._device != dev:
             _raise_devices(dev, u._device)
@@ -487,6 +514,8 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
         record = False
         arrays = []
         for t in inputs:
+            if t._base is not None and t._view_fn is not t._base.grad_fn:
+                refresh_view(t)
             if t._requires_grad:
                 record = True
             if t._device != dev:
@@ -563,6 +592,7 @@ def _init_fields(t, data, requires_grad, grad_fn, version, device) -> None:
     t._output_nr = 0
     t._accum = None
     t._base = None
+    t._view_fn = None
     t._device = device
     t._fw = None
 
@@ -578,6 +608,7 @@ def _new(data, dev="cpu") -> Tensor:
     t._output_nr = 0
     t._accum = None
     t._base = None
+    t._view_fn = None
     t._device = dev
     t._fw = None
     return t
@@ -669,5 +700,19 @@ def mark_view(out: Tensor, base: Tensor) -> Tensor:
     owner = d.base  # numpy points a view of a view at the array owning the memory
     if (owner is not None and (owner is b or owner is b.base)) or np.may_share_memory(d, b):
         out._version = base._version
-        out._base = base if base._base is None else base._base
+        root = base if base._base is None else base._base
+        out._base = root
+        out._view_fn = root.grad_fn
     return out
+
+
+def refresh_view(t: Tensor) -> None:
+    """A view whose base was rebased by an in-place op after the view was made (its
+    grad_fn changed): the view's place in the graph becomes a selection of the base's
+    new value (as PyTorch regenerates a view's grad_fn), so gradients see the write."""
+    if _grad_state.enabled:  # (else nothing is recorded: refreshed when it will be)
+        from numgrad._methods import view_of
+        base = t._base
+        v = view_of(t, base)
+        t._requires_grad, t.grad_fn, t._output_nr = v._requires_grad, v.grad_fn, 0
+        t._view_fn = base.grad_fn

@@ -369,6 +369,37 @@ def test_mark_dirty_rebases_the_input():
         AddOne_.apply(leaf(3))
 
 
+def test_mark_dirty_in_forward_mode_keeps_the_input_tangent_for_jvp():
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t.mul_(2)
+
+    class NoJvp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    with fwAD.dual_level():
+        x = fwAD.make_dual(ng.ones(3, dtype=np.float64), ng.ones(3, dtype=np.float64)) * 1.0
+        Double.apply(x)
+        np.testing.assert_array_equal(fwAD.unpack_dual(x).tangent.numpy(), [2.0, 2.0, 2.0])
+        x = fwAD.make_dual(ng.ones(3, dtype=np.float64), ng.ones(3, dtype=np.float64)) * 1.0
+        with pytest.raises(NotImplementedError, match="You must implement the jvp function"):
+            NoJvp.apply(x)
+
+
 def test_dirty_tensors_must_be_returned():
     class Forgot(Function):
         @staticmethod
@@ -395,7 +426,7 @@ def test_modified_saved_tensor_raises_version_error():
         y.mul_(2)
     with pytest.raises(RuntimeError, match=r"modified by an inplace operation: "
                                            r"\[torch.DoubleTensor \[3\]\], which is output 0 of "
-                                           r"ExpBackward, is at version 1; expected version 0"):
+                                           r"Exp, is at version 1; expected version 0"):
         z.sum().backward()
 
     w = leaf(3)

@@ -93,3 +93,65 @@ def test_grad_mode_decorators_without_parentheses_and_on_generators():
     assert not enabled and sent == 5
     with pytest.raises(StopIteration):
         next(it)
+
+
+def test_det_is_differentiable_at_singular_matrices():
+    # rank n-1: the derivative (the cofactor matrix) is not zero; rank n-2: it is
+    for a, want in (([[1.0, 2.0], [2.0, 4.0]], [[4.0, -2.0], [-2.0, 1.0]]),
+                    ([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]],
+                     [[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]]),
+                    ([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]], np.zeros((3, 3)))):
+        A = ng.tensor(a, dtype=ng.float64, requires_grad=True)
+        ng.linalg.det(A).backward()
+        np.testing.assert_allclose(A.grad.numpy(), want, atol=1e-12)
+        assert ng.autograd.gradcheck(ng.linalg.det, (A,), check_forward_ad=True,
+                                     check_batched_grad=True)
+        assert ng.autograd.gradgradcheck(ng.linalg.det, (A,))
+    batch = ng.tensor([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.5, 3.0]]], dtype=ng.float64,
+                      requires_grad=True)
+    assert ng.autograd.gradcheck(ng.linalg.det, (batch,), check_forward_ad=True)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax", "cumsum"])
+def test_row_ops_over_an_empty_dim(fn):
+    for shape, dim in (((2, 0), 1), ((2, 0), 0), ((0, 3), 1)):
+        x = ng.zeros(*shape, requires_grad=True)
+        y = getattr(x, fn)(dim)
+        y.sum().backward()
+        assert y.shape == shape and x.grad.shape == shape
+
+
+def test_device_object_and_scalar_conversion_errors():
+    x = ng.ones(2)
+    assert x.device == "cpu" and x.device.type == "cpu" and x.device.index is None
+    assert repr(x.device) == "device(type='cpu')" and not x.is_cuda
+    assert ng.zeros(2, device=x.device).device == x.device
+    assert repr(ng.device("cuda:1")) == "device(type='cuda', index=1)"
+    with pytest.raises(ValueError, match="only one element tensors can be converted to Python "
+                       "scalars"):
+        float(ng.ones(2))
+    with pytest.raises(RuntimeError, match=r"amax\(\): Expected reduction dim to be specified for "
+                       r"input.numel\(\) == 0"):
+        ng.zeros(0).amax()
+    with pytest.raises(IndexError, match=r"max\(\): Expected reduction dim 1 to have non-zero "
+                       "size"):
+        ng.zeros(2, 0).max(1)
+
+
+def test_modified_saved_tensor_error_names_the_op_that_wrote_it():
+    x = ng.ones(3, requires_grad=True)
+    y = x.exp()
+    z = y * y
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[3\]\], which is output 0 of "
+                       r"Add, is at version 1; expected version 0 instead"):
+        z.sum().backward()
+    y = x.exp()
+    y.add_(1)  # exp saved its output
+    with pytest.raises(RuntimeError, match="which is output 0 of Exp, is at version 1"):
+        y.sum().backward()
+    w = ng.ones(3)
+    z = x * w
+    w.add_(1)  # a tensor outside the graph: no producing op to name
+    with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[3\]\] is at version 1"):
+        z.sum().backward()

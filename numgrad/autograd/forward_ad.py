@@ -208,7 +208,7 @@ def _strip(t, lv: _Level):
         return t
     a = _tensor.Tensor._make(t._data, t._requires_grad, t.grad_fn, t._version, t._device)
     a._output_nr = t._output_nr
-    a._base = t._base
+    a._base, a._view_fn = t._base, t._view_fn
     if t._requires_grad and t.grad_fn is None:
         a._accum = _tensor._accumulate_node(t)  # gradients still reach the original leaf
     if len(fw) == 1:

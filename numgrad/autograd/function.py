@@ -16,7 +16,7 @@ import numpy as np
 
 from numgrad import _tensor
 from numgrad.autograd import forward_ad, grad_mode
-from numgrad.autograd.graph import _FREED_MSG, Node
+from numgrad.autograd.graph import _FREED_MSG, Node, raise_modified
 
 
 class _FunctionOp:
@@ -109,24 +109,14 @@ def _unpack(node, entry):
     if kind == "o":  # an output of this node: (data, version counter) only, no reference cycle
         data, counter, nr, fw = t
         if counter[0] != version:
-            _raise_modified(_tensor.Tensor._make(data), node, nr, counter[0], version)
+            raise_modified(_tensor.Tensor._make(data), node, nr, counter[0], version)
         out = _tensor.Tensor._make(data, True, node, counter)
         out._output_nr = nr
         out._fw = fw  # its tangents, for forward-over-reverse
         return out
     if t._version[0] != version:
-        fn = t.grad_fn
-        _raise_modified(t, fn, t._output_nr, t._version[0], version)
+        raise_modified(t, t.grad_fn, t._output_nr, t._version[0], version)
     return t
-
-
-def _raise_modified(t, fn, nr, got, expected):
-    where = f", which is output {nr} of {fn.name()}," if fn is not None else ""
-    raise RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{t._type_str()}]{where} is at version {got}; expected version {expected} "
-        "instead. Hint: enable anomaly detection to find the operation that failed to compute "
-        "its gradient, with numgrad.autograd.set_detect_anomaly(True).")
 
 
 class Function:
@@ -184,6 +174,9 @@ class Function:
             bound.apply_defaults()
             args, kwargs = bound.args, bound.kwargs
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        for a, t in zip(args, is_tensor):
+            if t and a._base is not None and a._view_fn is not a._base.grad_fn:
+                _tensor.refresh_view(a)
         recording = grad_mode.is_grad_enabled() and any(
             a._requires_grad for a, t in zip(args, is_tensor) if t)
         ctx = cls._backward_cls()
@@ -195,6 +188,9 @@ class Function:
                    tuple(a._data.shape for a in tensor_args))
         ctx._is_tensor = is_tensor
         ctx._in_dtypes = tuple(a._data.dtype for a in tensor_args)
+        # the inputs' tangents as they were: forward may modify an input in place (mark_dirty)
+        in_tangents = (None if _tensor._fw_hook is None else
+                       [a._fw and dict(a._fw) if t else None for a, t in zip(args, is_tensor)])
         with grad_mode.no_grad(), forward_ad._disabled():
             if new_style:
                 raw = cls.forward(*args, **kwargs)
@@ -202,8 +198,8 @@ class Function:
             else:
                 raw = cls.forward(ctx, *args, **kwargs)
         outputs = _wrap_outputs(ctx, args, raw, recording)
-        if _tensor._fw_hook is not None:
-            _forward_ad(ctx, args, outputs)
+        if in_tangents is not None:
+            _forward_ad(ctx, args, outputs, in_tangents)
         _save(ctx)
         return outputs if isinstance(raw, tuple) else outputs[0]
 
@@ -428,20 +424,21 @@ def once_differentiable(fn):
 
 # ----- forward mode ----------------------------------------------------------
 
-def _forward_ad(ctx, args, outputs) -> None:
-    """Give the outputs their tangents, from the user's jvp, at each dual level of the inputs."""
-    Tensor = _tensor.Tensor
-    levels = forward_ad._active_levels([a for a in args if isinstance(a, Tensor)])
+def _forward_ad(ctx, args, outputs, in_tangents) -> None:
+    """Give the outputs their tangents, from the user's jvp, at each dual level of the
+    inputs (`in_tangents`: each argument's tangents before forward ran)."""
+    levels = sorted({lv for fw in in_tangents if fw for lv in fw if lv.alive},
+                    key=lambda lv: lv.index)
     if not levels:
         return
     saved = ctx.__dict__.pop("_saved_for_forward", ())
     materialize = ctx.__dict__.get("_materialize", True)
     for lv in levels:
         tangents = []
-        for a in args:
+        for a, fw, is_t in zip(args, in_tangents, ctx._is_tensor):
             t = None
-            if isinstance(a, Tensor):
-                t = a._fw.get(lv) if a._fw else None
+            if is_t:
+                t = fw.get(lv) if fw else None
                 if t is None and materialize and a._data.dtype.kind == "f":
                     t = _zeros(a._data.shape, a._data.dtype)
             tangents.append(t)

@@ -82,22 +82,29 @@ class Node:
         self._out_data = None
 
 
-def _raise_modified(t, node, expected):
+def raise_modified(t, fn, nr: int, got: int, expected: int):
+    """PyTorch's error for a saved tensor `t` modified in place: it names the op that
+    produced it (`fn`, output `nr`; none for a leaf)."""
+    where = f", which is output {nr} of {_op_name(fn)}," if fn is not None else ""
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{t._type_str()}], which is output 0 of {node.name()}, is at version "
-        f"{t._version[0]}; expected version {expected} instead. Hint: the backtrace further above "
-        "shows the operation that failed to compute its gradient. The variable in question was "
-        "changed in there or anywhere later. Good luck!"
-    )
+        f"operation: [{t._type_str()}]{where} is at version {got}; expected version {expected} "
+        "instead. Hint: enable anomaly detection to find the operation that failed to compute "
+        "its gradient, with numgrad.autograd.set_detect_anomaly(True).")
+
+
+def _op_name(node) -> str:
+    """The op of a graph node as PyTorch names it in that error ("Exp" for ExpBackward0)."""
+    name = node.name()
+    return name[:name.rindex("Backward")] if "Backward" in name else name
+
+
+def _raise_modified(t, node, expected):
+    raise_modified(t, t.grad_fn, t._output_nr, t._version[0], expected)
 
 
 def _raise_modified_out(node, got, expected):
-    raise RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: the output of {node.name()} is at version {got}; expected version {expected} "
-        "instead."
-    )
+    raise_modified(_tensor.Tensor._make(node._out_data[0]), node, 0, got, expected)
 
 
 class _Handle:

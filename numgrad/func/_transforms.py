@@ -173,7 +173,7 @@ def _finalize(t: Any, user_live: bool, dead: set[int], keep_possible: bool) -> A
     if keep:  # same graph position (as forward_ad._strip), new tangents
         out = Tensor._make(t._data, True, t.grad_fn, t._version, t._device)
         out._output_nr = t._output_nr
-        out._base = t._base
+        out._base, out._view_fn = t._base, t._view_fn
         if t.grad_fn is None:
             out._accum = _tensor._accumulate_node(t)
     else:

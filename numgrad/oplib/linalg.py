@@ -473,14 +473,35 @@ def _check_square(name: str, A: Tensor, arg: str = "A") -> None:
                            f"Got {_dtype.torch_name(A.dtype)}")
 
 
+def _det_derivative(ctx) -> Tensor:
+    """d det(A) / dA: det(A) inv(A)^T, or where a matrix is singular (det 0, no
+    inverse) the cofactor matrix, which is the derivative everywhere."""
+    A = ctx.saved[0]
+    if np.all(ctx.output._data != 0):
+        d = ctx.output
+        return mul(reshape(d, d.shape + (1, 1)), _mT(inv(A)))
+    return _cofactors(A)
+
+
+def _cofactors(A: Tensor) -> Tensor:
+    """C[..., i, j] = (-1)^(i+j) det(A without row i and column j)."""
+    n = A.shape[-1]
+    if n == 1:
+        return A * 0.0 + 1.0
+    keep = np.array([[k for k in range(n) if k != i] for i in range(n)])  # (n, n-1)
+    rows = keep[:, None, :, None]  # minor (i, j): rows keep[i], columns keep[j]
+    cols = keep[None, :, None, :]
+    minors = A[..., rows, cols]  # (..., n, n, n-1, n-1)
+    sign = np.where(np.add.outer(np.arange(n), np.arange(n)) % 2 == 0, 1.0, -1.0)
+    return mul(det(minors), Tensor._make(sign.astype(A.dtype)))
+
+
 def _det_vjp(ctx, g):
-    """d det(A) = det(A) * inv(A)^T."""
-    gd = mul(g, ctx.output)
-    return mul(reshape(gd, gd.shape + (1, 1)), _mT(inv(ctx.saved[0])))
+    return mul(reshape(g, g.shape + (1, 1)), _det_derivative(ctx))
 
 
 def _det_jvp(ctx, t):
-    return mul(ctx.output, sum(mul(_mT(inv(ctx.saved[0])), t), (-2, -1)))
+    return sum(mul(_det_derivative(ctx), t), (-2, -1))
 
 
 DET = primitive("linalg_det", lambda op, A: np.asarray(np.linalg.det(A), dtype=A.dtype),
@@ -488,8 +509,8 @@ DET = primitive("linalg_det", lambda op, A: np.asarray(np.linalg.det(A), dtype=A
 
 
 def det(A: Tensor) -> Tensor:
-    """Determinant of a square matrix (or a batch of them). Its gradient
-    uses inv(A), so it requires A to be invertible."""
+    """Determinant of a square matrix (or a batch of them); differentiable also
+    at singular matrices (through cofactors there)."""
     _check_square("linalg.det", A)
     return apply(DET, (A,))
 

@@ -29,18 +29,25 @@ __all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp
            "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
            "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
            "sigmoid", "relu", "softplus", "logsigmoid", "erf", "erfc", "lgamma", "digamma", "polygamma",
-           "clamp", "clamp_min", "clamp_max", "clip", "maximum", "minimum"]
+           "clamp", "clamp_min", "clamp_max", "clip", "maximum", "minimum",
+           "isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not", "logical_and",
+           "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "floor_divide", "remainder", "fmod"]
 _MATH_METHODS = ("exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
                "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
                "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
                "sigmoid", "relu", "erf", "erfc", "lgamma", "digamma", "polygamma",
                "clamp", "clamp_min", "clamp_max", "clip")
+# bool/integer ops and rounded division: methods with in-place variants
+_LOGICAL_METHODS = ("logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and",
+                    "bitwise_or", "bitwise_xor", "floor_divide", "remainder", "fmod")
 # functions that are also Tensor methods
 METHODS = ("allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "eq", "ne", "lt",
-           "le", "gt", "ge", "floor", "trunc", "maximum", "minimum") + _MATH_METHODS
+           "le", "gt", "ge", "floor", "trunc", "maximum", "minimum", "isnan", "isinf", "isfinite",
+           "isposinf", "isneginf") + _MATH_METHODS + _LOGICAL_METHODS
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "floor",
-           "trunc") + _MATH_METHODS
+           "trunc") + _MATH_METHODS + _LOGICAL_METHODS
 
 # ---------------------------------------------------------------- rule helpers
 
@@ -99,9 +106,17 @@ def _floating(x: Tensor) -> Tensor:
     return x if x._data.dtype.kind == "f" else to_dtype(x, _dtype.get_default_dtype())
 
 
-def _check_tensor(name: str, x) -> None:
+def _check_tensor(name: str, x, arg: str = "input", position: int = 1) -> None:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, "
+                        f"not {type(x).__name__}")
+
+
+def _check_kind(kernel: str, x: Tensor, kinds: str) -> None:
+    """PyTorch's error for a dtype (of a kind not in `kinds`) that `kernel` has no loop for."""
+    if x._data.dtype.kind not in kinds:
+        raise NotImplementedError(
+            f'"{kernel}_cpu" not implemented for \'{_dtype.torch_name(x._data.dtype)}\'')
 
 
 # ---------------------------------------------------------------- binary
@@ -1180,6 +1195,185 @@ LT, lt = _comparison("lt", _lt)
 LE, le = _comparison("le", _le)
 GT, gt = _comparison("gt", _gt)
 GE, ge = _comparison("ge", _ge)
+
+
+# ---------------------------------------------------------------- logical and bitwise (not differentiable)
+
+
+def _predicate(name: str, scalar, doc: str):
+    """A one-input bool-valued op (any input dtype) and its public function."""
+    op = elementwise(name, scalar, differentiable=False)
+
+    def fn(input: Tensor) -> Tensor:
+        _check_tensor(name, input)
+        return Tensor._make(np.asarray(op.kernel(input.device, input.dtype, 1, np.bool_)(input._data)))
+    fn.__name__ = name
+    fn.__doc__ = doc
+    return op, fn
+
+
+def _isnan(x):
+    return x != x
+
+
+def _isinf(x):
+    return x == math.inf or x == -math.inf
+
+
+def _isfinite(x):
+    return x == x and x != math.inf and x != -math.inf
+
+
+def _isposinf(x):
+    return x == math.inf
+
+
+def _isneginf(x):
+    return x == -math.inf
+
+
+def _logical_not(x):
+    return x == 0
+
+
+ISNAN, isnan = _predicate("isnan", _isnan, "Where `input` is NaN (bool result).")
+ISINF, isinf = _predicate("isinf", _isinf, "Where `input` is +inf or -inf (bool result).")
+ISFINITE, isfinite = _predicate("isfinite", _isfinite, "Where `input` is neither NaN nor infinite (bool result).")
+ISPOSINF, isposinf = _predicate("isposinf", _isposinf, "Where `input` is +inf (bool result).")
+ISNEGINF, isneginf = _predicate("isneginf", _isneginf, "Where `input` is -inf (bool result).")
+LOGICAL_NOT, logical_not = _predicate("logical_not", _logical_not, "Where `input` is zero (bool result).")
+
+
+def _logical(name: str, scalar):
+    """A two-tensor bool-valued op (nonzero is true, any dtypes) and its public function."""
+    op = elementwise(name, scalar, differentiable=False)
+
+    def fn(input: Tensor, other: Tensor) -> Tensor:
+        _check_tensor(name, input)
+        _check_tensor(name, other, "other", 2)
+        a, b = binary_args(input, other)
+        return Tensor._make(np.asarray(op.kernel(a.device, a.dtype, 2, np.bool_)(a._data, b._data)))
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name.replace('_', ' ')} of two tensors, nonzero being true (bool result)."
+    return op, fn
+
+
+def _logical_and(a, b):
+    return a != 0 and b != 0
+
+
+def _logical_or(a, b):
+    return a != 0 or b != 0
+
+
+def _logical_xor(a, b):
+    return (a != 0) != (b != 0)
+
+
+LOGICAL_AND, logical_and = _logical("logical_and", _logical_and)
+LOGICAL_OR, logical_or = _logical("logical_or", _logical_or)
+LOGICAL_XOR, logical_xor = _logical("logical_xor", _logical_xor)
+
+
+# Bitwise ops take bool and integer dtypes only, so they run numpy's ufuncs rather than a
+# scalar formula (which the kernel builders compile for float dtypes too).
+def _bitwise(name: str, ufunc: np.ufunc):
+    """A bitwise op of two bool or integer operands (tensors or numbers) and its public function."""
+    op = primitive(name, lambda op, a, b: ufunc(a, b), differentiable=False)
+
+    def fn(input, other) -> Tensor:
+        a, b = binary_args(input, other)
+        _check_kind(name, a, "biu")
+        return apply(op, (a, b))
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name.replace('_', ' ')} of bool or integer operands."
+    return op, fn
+
+
+BITWISE_AND, bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+BITWISE_OR, bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+BITWISE_XOR, bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
+BITWISE_NOT = primitive("bitwise_not", lambda op, x: np.invert(x), differentiable=False)
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """Elementwise bitwise not of a bool (logical not) or integer tensor."""
+    _check_tensor("bitwise_not", input)
+    _check_kind("bitwise_not", input, "biu")
+    return apply(BITWISE_NOT, (input,))
+
+
+# ---------------------------------------------------------------- rounded division
+
+
+def _division_args(kernel: str, input, other) -> tuple[Tensor, Tensor]:
+    """Operands of floor_divide/remainder/fmod: numbers (no bool); integers never divide by 0."""
+    a, b = binary_args(input, other)
+    _check_kind(kernel, a, "iuf")
+    if a._data.dtype.kind != "f" and not b._data.all():
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
+
+
+def _floor_divide(a, b):
+    # Python's floor division, as PyTorch's (x // 0.0 is +-inf or nan)
+    return a // b
+
+
+FLOOR_DIVIDE = elementwise("floor_divide", _floor_divide, differentiable=False)
+
+
+def floor_divide(input, other) -> Tensor:
+    """input / other rounded toward -inf (not differentiable, as in PyTorch)."""
+    return apply(FLOOR_DIVIDE, _division_args("div_floor", input, other))
+
+
+def _fmod(a, b):
+    # C's remainder, with the sign of a. Numba's np.fmod is right for floats only; for
+    # integers, Python's a % b (the sign of b) is moved to a's sign.
+    if isinstance(a, (float, np.float32)):
+        return np.fmod(a, b)
+    r = a % b
+    return r - b if r != 0 and (r < 0) != (a < 0) else r
+
+
+_fmod_jit = numba.njit(cache=True)(_fmod)
+
+
+def _remainder(a, b):
+    # PyTorch's: fmod moved to the sign of b (Python's a % b, but a zero keeps a's sign)
+    m = _fmod_jit(a, b)
+    return m + b if m != 0 and (m < 0) != (b < 0) else m
+
+
+def _rounded_quotient_rules(rounding_mode: str):
+    """vjp and jvp of a - b * q, q = a / b rounded (constant almost everywhere)."""
+    def vjp(ctx, g):
+        a, b = ctx.saved
+        return (unbroadcast(ctx, g, 0) if ctx.needs_input_grad[0] else None,
+                unbroadcast(ctx, neg(mul(g, div(a, b, rounding_mode=rounding_mode))), 1)
+                if ctx.needs_input_grad[1] else None)
+
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved
+        return _jvp_sum(ctx, (ta, tb), lambda t: t,
+                        lambda t: neg(mul(t, div(a, b, rounding_mode=rounding_mode))))
+    return vjp, jvp
+
+
+REMAINDER = elementwise("remainder", _remainder, *_rounded_quotient_rules("floor"), save=((0, 1), (1, 1)))
+FMOD = elementwise("fmod", _fmod, *_rounded_quotient_rules("trunc"), save=((0, 1), (1, 1)))
+
+
+def remainder(input, other) -> Tensor:
+    """input - other * floor(input / other): the remainder with the sign of `other`."""
+    return apply(REMAINDER, _division_args("remainder", input, other))
+
+
+def fmod(input: Tensor, other) -> Tensor:
+    """input - other * trunc(input / other): the remainder with the sign of `input`."""
+    _check_tensor("fmod", input)
+    return apply(FMOD, _division_args("fmod", input, other))
 
 
 # ---------------------------------------------------------------- selection

@@ -24,10 +24,10 @@ from numgrad.oplib.shape import EXPAND, permute, reshape
 from numgrad.ops.registry import primitive
 
 __all__ = ["sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
-           "logsumexp", "softmax", "log_softmax", "cumsum", "norm"]
+           "any", "all", "logsumexp", "softmax", "log_softmax", "cumsum", "norm"]
 # functions that are also Tensor methods
 METHODS = ("sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
-           "logsumexp", "softmax", "log_softmax", "cumsum", "norm")
+           "any", "all", "logsumexp", "softmax", "log_softmax", "cumsum", "norm")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ()
 
@@ -298,14 +298,17 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=
 # ---------------------------------------------------------------- amax, amin, max, min
 
 
-def _check_nonempty(name, x, dims):
-    for d in dims:
-        if x.shape[d] == 0:
-            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-    if not dims and x.numel() == 0:
+def _check_nonempty(name, x, dims, dim):
+    """A max/min has no identity: reducing nothing is an error (`dim` as given)."""
+    if x.numel() and builtins.all(x.shape[d] for d in dims):
+        return
+    if dim is None or not isinstance(dim, int) and len(dim) == 0:
         raise RuntimeError(
             f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
             "the reduction dim with the 'dim' argument.")
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
 def _extreme_cpu(kind):
@@ -344,14 +347,14 @@ MIN = _extreme_op("min", "min", "MinBackward1")
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over `dim` (all dims if empty); the gradient is shared among ties."""
     dims = reduction_dims(dim, input.ndim)
-    _check_nonempty("amax", input, dims)
+    _check_nonempty("amax", input, dims, dim)
     return apply(AMAX, (input,), {"dims": dims, "keepdim": keepdim})
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over `dim` (all dims if empty); the gradient is shared among ties."""
     dims = reduction_dims(dim, input.ndim)
-    _check_nonempty("amin", input, dims)
+    _check_nonempty("amin", input, dims, dim)
     return apply(AMIN, (input,), {"dims": dims, "keepdim": keepdim})
 
 
@@ -381,7 +384,7 @@ MIN_DIM = primitive("min_dim", _take_cpu, *_linear_rules(_onehot_weight), save=(
 
 def _extreme_dim(kind, input, dim, keepdim):
     dims = (normalize_dim(dim, input.ndim),) if input.ndim else ()
-    _check_nonempty(kind, input, dims)
+    _check_nonempty(kind, input, dims, dim)
     idx = _argext(kind, input._data, dims, True)
     values = apply(MAX_DIM if kind == "max" else MIN_DIM, (input, Tensor._make(idx)),
                    {"dims": dims, "keepdim": keepdim})
@@ -399,7 +402,7 @@ def _extreme(kind, input, dim, keepdim, op):
             raise TypeError(f"{kind}() received an invalid combination of arguments: keepdim "
                             "requires dim")
         dims = tuple(range(input.ndim))
-        _check_nonempty(kind, input, ())
+        _check_nonempty(kind, input, dims, None)
         return apply(op, (input,), {"dims": dims, "keepdim": False})
     return _extreme_dim(kind, input, dim, keepdim)
 
@@ -458,6 +461,27 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     return _arg(ARGMIN, input, dim, keepdim)
 
 
+# ---------------------------------------------------------------- any, all (not differentiable)
+
+
+def _logical_cpu(np_fn):
+    return lambda op, x, dims, keepdim: np.asarray(np_fn(x, axis=dims, keepdims=keepdim))
+
+
+ANY = primitive("any", _logical_cpu(np.any), differentiable=False)
+ALL = primitive("all", _logical_cpu(np.all), differentiable=False)
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Whether any element over `dim` (every dim if None) is non-zero; bool."""
+    return apply(ANY, (input,), {"dims": reduction_dims(dim, input.ndim), "keepdim": keepdim})
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Whether every element over `dim` (every dim if None) is non-zero; bool."""
+    return apply(ALL, (input,), {"dims": reduction_dims(dim, input.ndim), "keepdim": keepdim})
+
+
 # ---------------------------------------------------------------- logsumexp
 
 
@@ -491,6 +515,8 @@ def _along_dim(x: np.ndarray, dim: int, kernel, out_dtype=None) -> np.ndarray:
     """Apply a row kernel (rows -> rows of the same length) along axis `dim`."""
     if x.ndim == 0:
         return _along_dim(x.reshape(1), 0, kernel, out_dtype).reshape(())
+    if x.size == 0:  # nothing to compute (and no rows to reshape into)
+        return np.empty(x.shape, dtype=out_dtype or x.dtype)
     n = x.shape[dim]
     if dim == x.ndim - 1:  # rows already: no axis moves (np.moveaxis costs 3 us)
         x2 = np.ascontiguousarray(x).reshape(-1, n)

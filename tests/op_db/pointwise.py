@@ -70,6 +70,29 @@ def _cmp(name, ref):
     return OpInfo(name, getattr(ng, name), ref, _bool_pair, grad=False)
 
 
+def _quotient_pair(rng, dtype):
+    """(a, b), broadcasting, with a / b at least 0.2 from an integer (remainder and fmod jump there)."""
+    b = rng.uniform(0.5, 2, 3) * rng.choice([-1, 1], 3)
+    q = rng.integers(-3, 4, (2, 3)) + rng.uniform(0.2, 0.8, (2, 3))
+    return (q * b).astype(dtype), b.astype(dtype)
+
+
+def _special(rng, dtype):
+    return (np.array([[0.0, -1.5, np.inf], [-np.inf, np.nan, 2.0]], dtype),)
+
+
+def _zeros_pair(rng, dtype):
+    return np.array([[0.0, 1.5, -2.0], [0.0, np.nan, 0.0]], dtype), np.array([0.0, 3.0, 1.0], dtype)
+
+
+def _int_pair(rng, dtype):
+    return rng.integers(-8, 8, (2, 3)), rng.integers(-8, 8, 3)
+
+
+def _not_differentiable(names, ref_of, inputs):
+    return [OpInfo(n, getattr(ng, n), ref_of(n), inputs, grad=False) for n in names]
+
+
 OPS = [
     # ---- arithmetic
     OpInfo("add", lambda a, b: ng.add(a, b, alpha=2), lambda a, b: a + 2 * b, BIN),
@@ -190,6 +213,18 @@ OPS = [
            gradgrad=False, ref_atol=1e-12),
     _cmp("eq", np.equal), _cmp("ne", np.not_equal), _cmp("lt", np.less), _cmp("le", np.less_equal),
     _cmp("gt", np.greater), _cmp("ge", np.greater_equal),
+
+    # ---- rounded division: remainder and fmod have gradients (1 and -round(a / b)), floor_divide not
+    OpInfo("remainder", ng.remainder, np.remainder, _quotient_pair),
+    OpInfo("fmod", ng.fmod, np.fmod, _quotient_pair),
+    OpInfo("remainder_scalar", lambda a: a % 1.5, lambda a: np.remainder(a, 1.5),
+           _away_from([-1.5, 0, 1.5], -2.9, 2.9), covers=["remainder"]),
+    OpInfo("floor_divide", ng.floor_divide, np.floor_divide, _quotient_pair, grad=False),
+    OpInfo("bitwise_not", ng.bitwise_not, np.invert, lambda rng, dt: _int_pair(rng, dt)[:1], grad=False),
+    *_not_differentiable(["isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not"],
+                         lambda n: getattr(np, n), _special),
+    *_not_differentiable(["logical_and", "logical_or", "logical_xor"], lambda n: getattr(np, n), _zeros_pair),
+    *_not_differentiable(["bitwise_and", "bitwise_or", "bitwise_xor"], lambda n: getattr(np, n), _int_pair),
 ]
 
 OPS.append(OpInfo("sin_backward", lambda g, x: P.sin_backward(g, x),
