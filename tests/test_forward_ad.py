@@ -190,6 +190,13 @@ def test_make_dual_errors():
 
 # ----- interaction with reverse mode, in-place ops, views ----------------------------------
 
+def test_make_dual_gives_the_tangent_the_primal_dtype():
+    with fwAD.dual_level():
+        for shape in ((), (3,)):  # 0-d: equal (empty) strides must not skip the cast
+            d = fwAD.make_dual(ng.ones(*shape, dtype=np.float64), ng.ones(*shape))
+            assert fwAD.unpack_dual(d).tangent.dtype == np.float64
+
+
 def test_make_dual_is_a_differentiable_view():
     x = _t([1.0, 2.0], requires_grad=True)
     with fwAD.dual_level():

@@ -136,9 +136,9 @@ def _size(shape) -> str:
 
 def make_dual(tensor, tangent, *, level: int | None = None):
     """A new tensor, a view of `tensor`, whose tangent at `level` (default: the
-    innermost) is `tangent`: used as is when its layout (strides) matches
-    `tensor`'s, copied into `tensor`'s layout otherwise. Differentiable in
-    reverse mode with respect to both."""
+    innermost) is `tangent`: used as is when its layout (strides) and dtype match
+    `tensor`'s, copied into `tensor`'s layout and dtype otherwise. Differentiable
+    in reverse mode with respect to both."""
     from numgrad.oplib.shape import clone
     lv = _level(level, required=True)
     if tensor.dtype.kind != "f":
@@ -158,7 +158,7 @@ def make_dual(tensor, tangent, *, level: int | None = None):
     if tangent._fw is not None and lv in tangent._fw:
         raise RuntimeError("Setting a forward grad that itself has a forward gradient at the "
                            f"same level{lv.index} is not supported.")
-    if tangent._data.strides != tensor._data.strides:
+    if tangent._data.strides != tensor._data.strides or tangent.dtype != tensor.dtype:
         copy = clone(tangent)
         data = np.empty_like(tensor._data)  # keeps the primal's memory order
         data[...] = tangent._data
