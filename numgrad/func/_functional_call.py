@@ -111,6 +111,8 @@ def functional_call(module, parameter_and_buffer_dicts: dict | Sequence[dict], a
     else:
         raise ValueError("Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of "
                          f"dicts, but got {type(parameter_and_buffer_dicts)}")
+    if "" in given:
+        raise KeyError('tensor name can\'t be empty string ""')
     if kwargs is None:
         kwargs = {}
     if args is None:

@@ -456,12 +456,17 @@ def jvp(func: Callable, primals: tuple, tangents, *, strict: bool = False,
     return primals_out, tangents_out
 
 
-def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0,
-           has_aux: bool = False) -> Callable:
+def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *,
+           randomness: str = "error") -> Callable:
     """A function computing the Jacobian of `func` with respect to args[argnums] by
     forward mode: ONE forward pass whose tangents are the identity with a leading
     batch dimension (one column per input element). Result [out][in] has shape
-    out.shape + in.shape, structured like the output and args[argnums] (pytrees)."""
+    out.shape + in.shape, structured like the output and args[argnums] (pytrees).
+    `randomness` is accepted for PyTorch's signature: `func` runs once, so random
+    ops inside it draw once for every column (PyTorch's "same")."""
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
 
     @functools.wraps(func)
     def wrapper(*args):
