@@ -463,7 +463,7 @@ def test_functional_call_errors_and_ties():
         functional_call(m, ({"scale": ng.ones(2)}, {"scale": ng.ones(2)}), (ng.ones(3),))
     with pytest.raises(ValueError, match="Expected parameter_and_buffer_dicts to be a dict"):
         functional_call(m, 3, (ng.ones(3),))
-    with pytest.raises(KeyError, match="tensor name can't be empty string"):
+    with pytest.raises(KeyError, match="tensor name can.+t be empty string"):
         functional_call(m, {"": ng.ones(2)}, (ng.ones(3),))
     with pytest.raises(RuntimeError, match="Only allowed values for randomness are"):
         jacfwd(lambda x: x, randomness="sometimes")
