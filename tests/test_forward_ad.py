@@ -254,6 +254,15 @@ def test_inplace_on_views_give_the_base_tangents():
         np.testing.assert_array_equal(fwAD.unpack_dual(v).tangent.numpy(), [3, 3, 3])
 
 
+def test_overwriting_a_dual_with_a_constant_leaves_a_zero_tangent():
+    with fwAD.dual_level():
+        for write in (lambda x: x.zero_(), lambda x: x.fill_(3.0),
+                      lambda x: x.copy_(ng.zeros(3, dtype=np.float64))):
+            x = fwAD.make_dual(ng.ones(3, dtype=np.float64), ng.ones(3, dtype=np.float64)) * 1.0
+            write(x)
+            np.testing.assert_array_equal(fwAD.unpack_dual(x).tangent.numpy(), np.zeros(3))
+
+
 def test_inplace_ops_update_the_tangent():
     with fwAD.dual_level():
         t = ng.ones(2, 3, dtype=np.float64)

@@ -338,9 +338,9 @@ def _inplace_update(self, out) -> None:
     if fw:
         for lv in list(fw):
             if new is None or lv not in new:
-                del fw[lv]  # the new value does not depend on that level's perturbation
-        if not fw:
-            self._fw = None
+                # the new value does not depend on that level's perturbation: a zero
+                # tangent (as PyTorch: x.zero_() on a dual keeps a tangent, of zeros)
+                fw[lv] = _tensor.Tensor._make(np.zeros_like(fw[lv]._data))
     if not new:
         return
     for lv, tangent in new.items():
