@@ -23,6 +23,8 @@ from numgrad.oplib.shape import *  # noqa: F401,F403
 from numgrad import _methods  # noqa: F401,E402  (binds Tensor methods and operators)
 from numgrad import autograd, cuda, linalg, nn, optim  # noqa: E402
 from numgrad import func  # noqa: E402
+from numgrad.autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: E402,F401
+                                           is_anomaly_enabled, set_anomaly_enabled)
 from numgrad.creation import (DoubleTensor, FloatTensor, LongTensor, arange, empty, eye, full, full_like, linspace, manual_seed, ones,  # noqa: E402
                               ones_like, rand, rand_like, randn, randn_like, zeros, zeros_like)
 

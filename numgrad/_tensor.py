@@ -525,7 +525,7 @@ def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tenso
     if impl is None:
         raise NotImplementedError(f"op {op.name!r} has no kernel for device {dev!r}")
     if _profiler is not None:
-        _profiler.begin(op.name)
+        _profiler.begin(op.name, arrays)
         try:
             out = impl(op, *arrays, **params) if params else impl(op, *arrays)
         finally:

@@ -480,10 +480,24 @@ def test_detect_anomaly_names_the_op_and_forward_stack():
     with autograd.detect_anomaly():
         y = x.sqrt() if hasattr(x, "sqrt") else x ** 0.5  # d/dx at 0 is inf; times 0 -> nan
         z = (y * 0.0).sum()
-        with pytest.raises(RuntimeError, match=r"Function '(Sqrt|Pow)Backward0' returned nan values") as e:
-            z.backward()
-    assert "test_detect_anomaly_names_the_op_and_forward_stack" in str(e.value)
+        with pytest.raises(RuntimeError, match=r"Function '(Sqrt|Pow)Backward0' returned nan values"):
+            with pytest.warns(UserWarning, match=r"Error detected in (Sqrt|Pow)Backward0") as w:
+                z.backward()
+    assert any("test_detect_anomaly_names_the_op_and_forward_stack" in str(r.message) for r in w)
     assert not autograd.anomaly_mode.is_anomaly_enabled()
+
+
+def test_detect_anomaly_shows_the_forward_of_a_failing_backward():
+    x = ng.tensor([1.0, 2.0], dtype=ng.float64, requires_grad=True)
+    with autograd.detect_anomaly():
+        y = x * 1.0
+        z = y.exp()  # saves its output
+        z.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            with pytest.warns(UserWarning, match="Error detected in ExpBackward0") as w:
+                z.sum().backward()
+    assert any("test_detect_anomaly_shows_the_forward_of_a_failing_backward" in str(r.message)
+               for r in w)
 
 
 def test_roots_from_one_node_visit_it_once():

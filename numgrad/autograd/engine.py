@@ -95,7 +95,11 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     vjp = op.vjp
                     if vjp is None:
                         _raise_no_derivative(node)
-                    gin = vjp(node, grads[0])
+                    try:
+                        gin = vjp(node, grads[0])
+                    except Exception:
+                        _warn_forward_trace(node)
+                        raise
                     if op.check_grads or _anomaly[0] or node._hooks:
                         gin = _check_rule_result(node, gin, grads, batch_ndim)
                     elif gin.__class__ is not tuple:
@@ -106,7 +110,12 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 vjp = node.op.vjp
                 if vjp is None:
                     _raise_no_derivative(node)
-                gin = _check_rule_result(node, vjp(node, *grads), grads, batch_ndim)
+                try:
+                    gin = vjp(node, *grads)
+                except Exception:
+                    _warn_forward_trace(node)
+                    raise
+                gin = _check_rule_result(node, gin, grads, batch_ndim)
             if not retain_graph:
                 node._saved = node._out_data = None
             for (m, nr), g in zip(nexts, gin):
@@ -160,6 +169,13 @@ def _slots(node, nr, g):
     buf = [None] * node.n_outputs
     buf[nr] = g
     return buf
+
+
+def _warn_forward_trace(node):
+    """In anomaly mode, a backward that raised shows where its node's forward ran."""
+    if _anomaly[0]:
+        from numgrad.autograd.anomaly_mode import warn_forward_trace
+        warn_forward_trace(node)
 
 
 def _raise_no_derivative(node):

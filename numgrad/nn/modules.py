@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict, namedtuple
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Iterator
 
 import numgrad as ng
 from numgrad import Tensor
 from numgrad.nn import functional as F
 
-__all__ = ["Parameter", "Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Softplus", "Sequential",
-           "MSELoss", "CrossEntropyLoss"]
+__all__ = ["Parameter", "Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Softplus", "Identity",
+           "Flatten", "Dropout", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+           "ParameterDict", "MSELoss", "CrossEntropyLoss"]
 
 
 class Parameter(Tensor):
@@ -53,6 +56,16 @@ def _addindent(s: str, n: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
 
 
+def _check_name(kind: str, name: Any) -> None:
+    """PyTorch's checks on a parameter or buffer name."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain "."')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+
+
 class Module:
     """Base class of layers and models: holds parameters, buffers and submodules.
 
@@ -84,8 +97,7 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None) under `name`."""
         self._check_init()
-        if "." in name or name == "":
-            raise KeyError(f'parameter name can\'t contain "." or be empty, got {name!r}')
+        _check_name("parameter", name)
         if hasattr(self, name) and name not in self._parameters:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
@@ -97,8 +109,7 @@ class Module:
         """Add a non-learnable tensor (saved in state_dict when persistent)."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
-        if "." in name or name == "":
-            raise KeyError(f'buffer name can\'t contain "." or be empty, got {name!r}')
+        _check_name("buffer", name)
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
@@ -114,10 +125,14 @@ class Module:
         """Add a submodule under `name`."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        if "." in name or name == "":
-            raise KeyError(f'module name can\'t contain "." or be empty, got {name!r}')
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
     register_module = add_module
@@ -502,6 +517,35 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+def _abs_index(idx, n: int) -> int:
+    """`idx` as a non-negative position in a container of length n (IndexError as PyTorch)."""
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % n
+
+
+def _renumber(modules: OrderedDict) -> None:
+    """Re-key `modules` as "0", "1", ... in order (after a deletion, as PyTorch)."""
+    values = list(modules.values())
+    modules.clear()
+    modules.update((str(i), m) for i, m in enumerate(values))
+
+
+def _insert(modules: OrderedDict, index: int, module: Module) -> None:
+    """Insert `module` before position `index` of numerically keyed `modules`."""
+    if not isinstance(module, Module):
+        raise AssertionError(f"module should be of type: {Module}")
+    n = len(modules)
+    if not -n <= index <= n:
+        raise IndexError(f"Index out of range: {index}")
+    if index < 0:
+        index += n
+    for i in range(n, index, -1):
+        modules[str(i)] = modules[str(i - 1)]
+    modules[str(index)] = module
+
+
 class Sequential(Module):
     """Runs its submodules in order; built from modules or an OrderedDict of them."""
 
@@ -525,17 +569,398 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int | slice) -> Module:
         if isinstance(idx, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        n = len(self)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return list(self._modules.values())[idx % n]
+            return self.__class__(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[_abs_index(idx, len(self))]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, list(self._modules)[_abs_index(idx, len(self))], module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        keys = list(self._modules)
+        for key in keys[idx] if isinstance(idx, slice) else [keys[_abs_index(idx, len(keys))]]:
+            del self._modules[key]
+        _renumber(self._modules)
+
+    def pop(self, idx: int | slice) -> Module:
+        """Remove and return the module(s) at `idx`."""
+        v = self[idx]
+        del self[idx]
+        return v
 
     def append(self, module: Module) -> "Sequential":
+        """Add `module` at the end."""
         self.add_module(str(len(self)), module)
         return self
+
+    def insert(self, index: int, module: Module) -> "Sequential":
+        """Insert `module` before position `index`."""
+        _insert(self._modules, index, module)
+        return self
+
+    def extend(self, sequential: Iterable[Module]) -> "Sequential":
+        """Append every module of `sequential`."""
+        for m in sequential:
+            self.append(m)
+        return self
+
+    def __add__(self, other: "Sequential") -> "Sequential":
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, "
+                             f"but {type(other)} is given.")
+        return Sequential(*self, *other)
+
+
+class ModuleList(Module):
+    """Holds submodules in a list, registered under the names "0", "1", ..."""
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, idx: int | slice) -> Module:
+        if isinstance(idx, slice):
+            return self.__class__(list(self._modules.values())[idx])
+        return self._modules[str(_abs_index(idx, len(self)))]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, str(_abs_index(idx, len(self))), module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        indices = range(len(self))[idx] if isinstance(idx, slice) else [_abs_index(idx, len(self))]
+        for i in indices:
+            del self._modules[str(i)]
+        _renumber(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> "ModuleList":
+        return ModuleList([*self, *other])
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert `module` before position `index`."""
+        _insert(self._modules, index, module)
+
+    def append(self, module: Module) -> "ModuleList":
+        """Add `module` at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def pop(self, idx: int | slice) -> Module:
+        """Remove and return the module(s) at `idx`."""
+        v = self[idx]
+        del self[idx]
+        return v
+
+    def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        """Append every module of the iterable `modules`."""
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleList.extend should be called with an iterable, but got "
+                            + type(modules).__name__)
+        for m in modules:
+            self.append(m)
+        return self
+
+    def __repr__(self) -> str:
+        """PyTorch's repr: runs of identical submodules are shown once, as "(i-j): n x ..."."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs: list[list] = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2)
+                 for a, b, r in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """Holds submodules in an ordered dict, registered under their keys."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def pop(self, key: str) -> Module:
+        return self._modules.pop(key)
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def update(self, modules: Mapping[str, Module] | Iterable) -> None:
+        """Add (overwriting) the modules of a mapping or of an iterable of (key, module) pairs."""
+        _update(self, modules, "ModuleDict.update", "ModuleDict", sort_dicts=False)
+
+
+def _update(target, items, where: str, name: str, sort_dicts: bool) -> None:
+    """target[k] = v for a mapping or an iterable of (k, v) pairs, with PyTorch's errors."""
+    if not isinstance(items, Iterable):
+        raise TypeError(f"{where} should be called with an iterable of key/value pairs, but got "
+                        + type(items).__name__)
+    if isinstance(items, (OrderedDict, ModuleDict, ParameterDict)):
+        pairs = list(items.items())
+    elif isinstance(items, Mapping):
+        pairs = sorted(items.items()) if sort_dicts else list(items.items())
+    else:
+        pairs = []
+        for j, kv in enumerate(items):
+            if not isinstance(kv, Iterable):
+                raise TypeError(f"{name} update sequence element #{j} should be Iterable; is"
+                                + type(kv).__name__)
+            if len(kv) != 2:
+                raise ValueError(f"{name} update sequence element #{j} has length {len(kv)}; "
+                                 "2 is required")
+            pairs.append(kv)
+    for k, v in pairs:
+        target[k] = v
+
+
+_TYPENAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "IntTensor",
+              "int64": "LongTensor", "bool": "BoolTensor"}
+
+
+def _param_line(key, p, typename: bool) -> str:
+    """One line of a ParameterList/Dict repr; typename: "torch.FloatTensor" style dtypes."""
+    if not isinstance(p, Tensor):
+        return f"  ({key}): Object of type: {type(p).__name__}"
+    dtype = _TYPENAMES.get(str(p.dtype), str(p.dtype)) if typename else str(p.dtype)
+    size = "x".join(str(s) for s in p.shape)
+    kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    return f"  ({key}): {kind} containing: [torch.{dtype} of size {size}]"
+
+
+class ParameterList(Module):
+    """Holds parameters in a list, registered under the names "0", "1", ...
+
+    Tensors put in it become Parameters; other objects are kept as plain attributes.
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return self.__class__([self[i] for i in range(len(self))[idx]])
+        return getattr(self, str(_abs_index(idx, len(self))))
+
+    def __setitem__(self, idx: int, param: Any) -> None:
+        if isinstance(param, Tensor) and not isinstance(param, Parameter):
+            param = Parameter(param)
+        setattr(self, str(_abs_index(idx, len(self))), param)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values: Iterable[Any]) -> "ParameterList":
+        return self.extend(values)
+
+    def append(self, value: Any) -> "ParameterList":
+        """Add `value` at the end (a Tensor becomes a Parameter)."""
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> "ParameterList":
+        """Append every element of the iterable `values`."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError("ParameterList.extend should be called with an iterable, but got "
+                            + type(values).__name__)
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(_param_line(i, p, typename=False) for i, p in enumerate(self))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """Holds parameters in an ordered dict, registered under their (string) keys.
+
+    Tensors put in it become Parameters; a plain dict given to the constructor or
+    to update() is added in sorted key order, as in PyTorch.
+    """
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable | None = None) -> None:
+        super().__init__()
+        self._keys: dict[str, None] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _check_key(key: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError("Index given to ParameterDict cannot be used as a key as it is not a "
+                            f"string (type is '{type(key).__name__}'). Open an issue on github if "
+                            "you need non-string keys.")
+
+    def __getitem__(self, key: str) -> Any:
+        self._check_key(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._check_key(key)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, key, value)
+        self._keys[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        self._check_key(key)
+        delattr(self, key)
+        del self._keys[key]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._keys)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def copy(self) -> "ParameterDict":
+        """A new ParameterDict holding the same parameters."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for k in list(self._keys):
+            del self[k]
+
+    def pop(self, key: str) -> Any:
+        v = self[key]
+        del self[key]
+        return v
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last inserted (key, parameter) pair."""
+        k = next(reversed(self._keys))
+        return k, self.pop(k)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def keys(self):
+        return self._keys.keys()
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return ((k, self[k]) for k in self._keys)
+
+    def values(self) -> Iterator[Any]:
+        return (self[k] for k in self._keys)
+
+    def update(self, parameters: Mapping[str, Any] | Iterable) -> None:
+        """Add (overwriting) the entries of a mapping or of an iterable of (key, value) pairs."""
+        _update(self, parameters, "ParametersDict.update", "ParameterDict", sort_dicts=True)
+
+    def extra_repr(self) -> str:
+        return "\n".join(_param_line(k, p, typename=True) for k, p in self.items())
+
+    def __call__(self, input):
+        raise RuntimeError("ParameterDict should not be called.")
+
+
+class Identity(Module):
+    """Returns its input unchanged (constructor arguments are ignored, as in PyTorch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Flatten(Module):
+    """Flattens dims start_dim..end_dim into one (default: all but the batch dim)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """In training mode, zeroes each element with probability p and scales the rest by
+    1/(1-p); the identity in eval mode. The mask is drawn from numgrad's generator."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not self.training or self.p == 0:
+            return input
+        scale = 1 / (1 - self.p) if self.p < 1 else 0.0
+        mask = (ng.rand_like(input) >= self.p).to(input.dtype) * scale
+        return input.mul_(mask) if self.inplace else input * mask
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 # ---------------------------------------------------------------- losses

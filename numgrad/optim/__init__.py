@@ -1,4 +1,5 @@
-"""`numgrad.optim`: SGD and Adam with PyTorch's update rules, state and param groups.
+"""`numgrad.optim`: SGD, Adam, AdamW and RMSprop with PyTorch's update rules, state and
+param groups, and the StepLR / LambdaLR schedulers of `numgrad.optim.lr_scheduler`.
 
 Updates run under `numgrad.no_grad()` and modify parameters in place, so a
 parameter keeps its identity (and its place in modules) across steps.
@@ -13,7 +14,7 @@ from typing import Any, Callable, Iterable
 import numgrad as ng
 from numgrad import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
 
 
 class Optimizer:
@@ -170,11 +171,12 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction; weight_decay adds wd * p to the gradient
-    (L2, as torch.optim.Adam); amsgrad keeps the running max of the second moment."""
+    (L2, as torch.optim.Adam), or with decoupled_weight_decay multiplies p by 1 - lr * wd
+    before the update (AdamW); amsgrad keeps the running max of the second moment."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if eps < 0.0:
@@ -185,7 +187,8 @@ class Adam(Optimizer):
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, p, grad, group, state):
         beta1, beta2 = group["betas"]
@@ -198,7 +201,10 @@ class Adam(Optimizer):
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * p
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+            else:
+                grad = grad + group["weight_decay"] * p
         state["step"].add_(1)
         step = state["step"].item()
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -212,3 +218,69 @@ class Adam(Optimizer):
         step_size = group["lr"] / (1 - beta1 ** step)
         denom = second ** 0.5 / math.sqrt(1 - beta2 ** step) + group["eps"]
         p.sub_(exp_avg / denom, alpha=step_size)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr * weight_decay
+    before each Adam update; PyTorch's defaults (weight_decay=1e-2)."""
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
+
+
+class RMSprop(Optimizer):
+    """RMSprop as torch.optim.RMSprop: divides the gradient by sqrt(running mean of its
+    square) + eps (minus the squared running mean of the gradient when centered), with
+    optional L2 weight decay and momentum."""
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if alpha < 0.0:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, p, grad, group, state):
+        alpha = group["alpha"]
+        if not state:
+            state["step"] = ng.tensor(0.0)
+            state["square_avg"] = ng.zeros_like(p)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = ng.zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = ng.zeros_like(p)
+        if group["maximize"]:
+            grad = -grad
+        state["step"].add_(1)
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * p
+        square_avg = state["square_avg"]
+        square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
+            avg = (square_avg - grad_avg * grad_avg).sqrt() + group["eps"]
+        else:
+            avg = square_avg.sqrt() + group["eps"]
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            buf.mul_(group["momentum"]).add_(grad / avg)
+            p.sub_(buf, alpha=group["lr"])
+        else:
+            p.sub_(grad / avg, alpha=group["lr"])
+
+
+from numgrad.optim import lr_scheduler  # noqa: E402  (PyTorch's torch.optim.lr_scheduler)
