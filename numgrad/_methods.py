@@ -210,39 +210,20 @@ def _rev(fn):
     return lambda self, other: fn(other, self)
 
 
-Tensor.__add__ = P.add
-Tensor.__radd__ = P.add  # commutative: self stays the first input, as in PyTorch
-Tensor.__iadd__ = Tensor.add_
-Tensor.__sub__ = P.sub
-Tensor.__rsub__ = _rev(P.sub)
-Tensor.__isub__ = Tensor.sub_
-Tensor.__mul__ = P.mul
-Tensor.__rmul__ = P.mul
-Tensor.__imul__ = Tensor.mul_
-Tensor.__truediv__ = P.div
-Tensor.__rtruediv__ = _rev(P.div)
-Tensor.__itruediv__ = Tensor.div_
-Tensor.__pow__ = P.pow
-Tensor.__rpow__ = _rev(P.pow)
+# Python's binary operators: __op__, the reflected __rop__ (for a commutative function
+# self stays the first input, as in PyTorch) and the in-place __iop__ (its `_` method)
+for _stem, _fn, _commutative, _inplace in (
+        ("add", P.add, True, True), ("sub", P.sub, False, True), ("mul", P.mul, True, True),
+        ("truediv", P.div, False, True), ("floordiv", P.floor_divide, False, True),
+        ("mod", P.remainder, False, True), ("pow", P.pow, False, False),
+        ("matmul", linalg.matmul, False, False), ("and", P.bitwise_and, True, True),
+        ("or", P.bitwise_or, True, True), ("xor", P.bitwise_xor, True, True)):
+    setattr(Tensor, f"__{_stem}__", _fn)
+    setattr(Tensor, f"__r{_stem}__", _fn if _commutative else _rev(_fn))
+    if _inplace:
+        setattr(Tensor, f"__i{_stem}__", getattr(Tensor, _fn.__name__ + "_"))
 Tensor.__neg__ = P.neg
 Tensor.__abs__ = P.abs
-Tensor.__matmul__ = linalg.matmul
-Tensor.__rmatmul__ = _rev(linalg.matmul)
-Tensor.__floordiv__ = P.floor_divide
-Tensor.__rfloordiv__ = _rev(P.floor_divide)
-Tensor.__ifloordiv__ = Tensor.floor_divide_
-Tensor.__mod__ = P.remainder
-Tensor.__rmod__ = _rev(P.remainder)
-Tensor.__imod__ = Tensor.remainder_
-Tensor.__and__ = P.bitwise_and
-Tensor.__rand__ = P.bitwise_and
-Tensor.__iand__ = Tensor.bitwise_and_
-Tensor.__or__ = P.bitwise_or
-Tensor.__ror__ = P.bitwise_or
-Tensor.__ior__ = Tensor.bitwise_or_
-Tensor.__xor__ = P.bitwise_xor
-Tensor.__rxor__ = P.bitwise_xor
-Tensor.__ixor__ = Tensor.bitwise_xor_
 
 
 def _invert(self: Tensor) -> Tensor:
@@ -262,4 +243,12 @@ Tensor.__ge__ = P.ge
 _REVERSED_DIMS = [tuple(reversed(range(n))) for n in range(8)]
 Tensor.T = property(lambda self: self.permute(
     _REVERSED_DIMS[self._data.ndim] if self._data.ndim < 8 else tuple(reversed(range(self.ndim)))))
-Tensor.mT = property(lambda self: self.transpose(-2, -1))
+def _mT(self: Tensor) -> Tensor:
+    """The matrix transpose of the last two dims (of a matrix or a batch of them)."""
+    if self._data.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {self._data.ndim}-D tensor.")
+    return self.transpose(-2, -1)
+
+
+Tensor.mT = property(_mT)

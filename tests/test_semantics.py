@@ -155,3 +155,20 @@ def test_modified_saved_tensor_error_names_the_op_that_wrote_it():
     w.add_(1)  # a tensor outside the graph: no producing op to name
     with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[3\]\] is at version 1"):
         z.sum().backward()
+
+
+def test_operators_and_matrix_transpose():
+    a, b = ng.tensor([5, 6]), ng.tensor([2, 4])
+    for got, want in ((a + b, [7, 10]), (1 - a, [-4, -5]), (7 // b, [3, 1]), (13 % b, [1, 1]),
+                      (2 ** b, [4, 16]), (a & b, [0, 4]), (3 | b, [3, 7]), (a ^ b, [7, 2])):
+        np.testing.assert_array_equal(got.numpy(), want)
+    x = ng.ones(2)
+    x += 1
+    x *= 4
+    x //= 3
+    x %= 2
+    np.testing.assert_array_equal(x.numpy(), [0.0, 0.0])
+    assert ng.ones(2, 3).mT.shape == (3, 2)
+    with pytest.raises(RuntimeError, match="tensor.mT is only supported on matrices or batches "
+                       "of matrices. Got 1-D tensor."):
+        ng.ones(3).mT

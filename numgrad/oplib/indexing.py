@@ -1,5 +1,5 @@
 """Indexing: Tensor.__getitem__ / __setitem__, index_put, index_select, gather,
-masked_fill, tril, triu, diag, diagonal, diag_embed.
+masked_fill, masked_select, tril, triu, diag, diagonal, diag_embed.
 
 An index is normalized (`_normalize`) the way PyTorch applies it: first a
 basic part (ints, slices, None: a view, the `slice`/`select` ops of
@@ -18,14 +18,14 @@ from numgrad._tensor import Tensor, _grad_enabled, apply, mark_view, to_tensor_l
 from numgrad.kernels import cpu as K
 from numgrad.oplib._util import check_broadcast, normalize_dim, sum_to
 from numgrad.oplib.pointwise import where
-from numgrad.oplib.shape import _FULL, SLICE, _zeros, basic_index, reshape
+from numgrad.oplib.shape import _FULL, SLICE, _zeros, basic_index, expand, reshape
 from numgrad.ops.registry import primitive
 
-__all__ = ["index_put", "index_select", "gather", "masked_fill", "tril", "triu", "diag",
-           "diagonal", "diag_embed"]
+__all__ = ["index_put", "index_select", "gather", "masked_fill", "masked_select", "tril", "triu",
+           "diag", "diagonal", "diag_embed"]
 # functions that are also Tensor methods
-METHODS = ("index_put", "index_select", "gather", "masked_fill", "tril", "triu", "diag",
-           "diagonal", "diag_embed", "__getitem__", "__setitem__")
+METHODS = ("index_put", "index_select", "gather", "masked_fill", "masked_select", "tril", "triu",
+           "diag", "diagonal", "diag_embed", "__getitem__", "__setitem__")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ("index_put", "masked_fill", "tril", "triu")
 
@@ -421,6 +421,15 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
                 for k in range(a.ndim))
     ix = _Index(None, adv, False, a.ndim)
     return apply(INDEX, (input,), {"ix": ix, "ndim": input.ndim})
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of `input` where the boolean `mask` is True (both broadcast), as a 1-D tensor."""
+    if mask.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = check_broadcast(mask.shape, input.shape)
+    m = mask._data if mask.shape == shape else np.broadcast_to(mask._data, shape)
+    return _getitem(expand(input, shape), _normalize(m, shape))
 
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:

@@ -11,16 +11,18 @@ higher-order derivatives go through them too.
 """
 from __future__ import annotations
 
+import builtins
 import math
+import warnings
 
 import numba
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, apply, apply_out, as_tensor, scalar_array
+from numgrad._tensor import Tensor, _check_device, apply, apply_out, as_tensor, scalar_array, tensor
 from numgrad.kernels import vmath
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
-from numgrad.oplib.shape import expand, reshape
+from numgrad.oplib.shape import _int_tuple, clone, expand, reshape
 from numgrad.ops.registry import elementwise, primitive
 
 __all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "tanh_backward",
@@ -32,19 +34,22 @@ __all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp
            "clamp", "clamp_min", "clamp_max", "clip", "maximum", "minimum",
            "isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not", "logical_and",
            "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-           "floor_divide", "remainder", "fmod"]
+           "floor_divide", "remainder", "fmod", "ceil", "round", "frac", "reciprocal", "hypot",
+           "copysign", "xlogy", "logaddexp", "logit", "lerp", "addcmul", "addcdiv"]
 _MATH_METHODS = ("exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
                "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
                "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
                "sigmoid", "relu", "erf", "erfc", "lgamma", "digamma", "polygamma",
-               "clamp", "clamp_min", "clamp_max", "clip")
+               "clamp", "clamp_min", "clamp_max", "clip", "ceil", "round", "frac", "reciprocal", "hypot",
+               "copysign", "xlogy", "lerp", "addcmul", "addcdiv", "logit")
 # bool/integer ops and rounded division: methods with in-place variants
 _LOGICAL_METHODS = ("logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and",
                     "bitwise_or", "bitwise_xor", "floor_divide", "remainder", "fmod")
 # functions that are also Tensor methods
 METHODS = ("allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "eq", "ne", "lt",
            "le", "gt", "ge", "floor", "trunc", "maximum", "minimum", "isnan", "isinf", "isfinite",
-           "isposinf", "isneginf") + _MATH_METHODS + _LOGICAL_METHODS
+           "isposinf", "isneginf", "logaddexp", "type_as", "new_zeros", "new_ones", "new_empty", "new_full",
+           "new_tensor") + _MATH_METHODS + _LOGICAL_METHODS
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh", "floor",
            "trunc") + _MATH_METHODS + _LOGICAL_METHODS
@@ -1151,6 +1156,271 @@ def clamp_max(input: Tensor, max) -> Tensor:
 clip = clamp
 
 
+# ---------------------------------------------------------------- rounding (gradient zero)
+
+
+def _rounding(name: str, scalar, ufunc):
+    """A rounding op (zero derivative) and its public function; integer inputs are
+    returned as copies, bool is refused (PyTorch)."""
+    op = elementwise(name, scalar, lambda ctx, g: mul(g, 0.0), _zero_jvp, cpu_numpy=ufunc)
+
+    def fn(input: Tensor) -> Tensor:
+        _check_tensor(name, input)
+        _check_kind(f"{name}_vml", input, "iuf")
+        return apply(op, (input,)) if input._data.dtype.kind == "f" else clone(input)
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} (gradient zero)."
+    return op, fn
+
+
+# np.floor etc., not math.floor: Numba's math.floor returns an integer (wrong for inf, nan, -0.0)
+def _floor(x):
+    return np.floor(x)
+
+
+def _ceil(x):
+    return np.ceil(x)
+
+
+def _trunc(x):
+    return np.trunc(x)
+
+
+def _rint(x):
+    # half to even, as PyTorch's round
+    return np.rint(x)
+
+
+FLOOR, floor = _rounding("floor", _floor, np.floor)
+CEIL, ceil = _rounding("ceil", _ceil, np.ceil)
+TRUNC, trunc = _rounding("trunc", _trunc, np.trunc)
+ROUND, _round = _rounding("round", _rint, np.rint)
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Elementwise rounding to `decimals` decimal places, halves to even (gradient zero)."""
+    if not isinstance(decimals, int):
+        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    if decimals == 0:
+        return _round(input)
+    _check_tensor("round", input)
+    _check_kind("round", input, "f")
+    with np.errstate(over="ignore"):
+        ten_pow = float(np.float64(10.0) ** builtins.abs(decimals))
+    if decimals > 0:
+        return div(_round(mul(input, ten_pow)), ten_pow)
+    return mul(_round(div(input, ten_pow)), ten_pow)
+
+
+def frac(input: Tensor) -> Tensor:
+    """Fractional part, input - trunc(input), with the sign of input (gradient one)."""
+    _check_tensor("frac", input)
+    _check_kind("frac", input, "f")
+    return sub(input, trunc(input))
+
+
+# ---------------------------------------------------------------- more binary ops
+
+
+def _hypot(a, b):
+    return math.hypot(a, b)
+
+
+def _hypot_rules():
+    def vjp(ctx, g):
+        a, b = ctx.saved
+        return (unbroadcast(ctx, mul(g, div(a, ctx.output)), 0) if ctx.needs_input_grad[0] else None,
+                unbroadcast(ctx, mul(g, div(b, ctx.output)), 1) if ctx.needs_input_grad[1] else None)
+
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved
+        return _jvp_sum(ctx, (ta, tb), lambda t: mul(t, div(a, ctx.output)),
+                        lambda t: mul(t, div(b, ctx.output)))
+    return vjp, jvp
+
+
+HYPOT = elementwise("hypot", _hypot, *_hypot_rules(), save=(0, 1), save_output=True, cpu_numpy=np.hypot)
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """sqrt(input**2 + other**2) elementwise, without overflow in the squares."""
+    _check_tensor("hypot", input)
+    _check_tensor("hypot", other, "other", 2)
+    a, b = binary_args(input, other)
+    _check_kind("hypot", a, "f")
+    return apply(HYPOT, (a, b))
+
+
+def _copysign(a, b):
+    return math.copysign(a, b)
+
+
+def _copysign_ratio(ctx) -> Tensor:
+    """d copysign(a, b) / da: +-1, and 0 where a == 0 (PyTorch)."""
+    a, out = ctx.saved[0], ctx.output
+    zero = eq(a, 0)
+    return where(zero, 0.0, div(out, where(zero, 1.0, a)))  # no 0 / 0, even in derivatives
+
+
+COPYSIGN = elementwise(
+    "copysign", _copysign, save=(0,), save_output=True, cpu_numpy=np.copysign,
+    vjp=lambda ctx, g: (unbroadcast(ctx, mul(g, _copysign_ratio(ctx)), 0) if ctx.needs_input_grad[0]
+                        else None, _zeros_grad(ctx, g, 1) if ctx.needs_input_grad[1] else None),
+    jvp=lambda ctx, ta, tb: _jvp_sum(ctx, (ta, tb), lambda t: mul(t, _copysign_ratio(ctx))))
+
+
+def copysign(input: Tensor, other) -> Tensor:
+    """|input| with the sign of `other` (a tensor or number; -0.0 counts as negative)."""
+    _check_tensor("copysign", input)
+    a, b = binary_args(input, other)
+    return apply(COPYSIGN, (_floating(a), _floating(b)))
+
+
+def _xlogy(x, y):
+    if y != y:
+        return y
+    if x == 0:
+        return 0.0
+    return x * (math.log(y) if y > 0 else (-math.inf if y == 0 else math.nan))
+
+
+def _xlogy_dx(t: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    """t * log(y) (the derivative in x), 0 where x == 0 and y <= 0 (PyTorch)."""
+    return where(logical_and(eq(x, 0), le(y, 0)), 0.0, xlogy(t, y))
+
+
+def _xlogy_vjp(ctx, g):
+    x, y = ctx.saved
+    return (unbroadcast(ctx, _xlogy_dx(g, x, y), 0) if ctx.needs_input_grad[0] else None,
+            unbroadcast(ctx, div(mul(g, x), y), 1) if ctx.needs_input_grad[1] else None)
+
+
+XLOGY = elementwise(
+    "xlogy", _xlogy, _xlogy_vjp, save=(0, 1),
+    jvp=lambda ctx, tx, ty: _jvp_sum(ctx, (tx, ty), lambda t: _xlogy_dx(t, *ctx.saved),
+                                     lambda t: div(mul(t, ctx.saved[0]), ctx.saved[1])))
+
+
+def xlogy(input, other) -> Tensor:
+    """input * log(other), 0 where input == 0 (unless other is NaN); tensors or numbers."""
+    a, b = binary_args(input, other)
+    return apply(XLOGY, (_floating(a), _floating(b)))
+
+
+def _logaddexp(a, b):
+    # numpy's formula: equal infinities give themselves, not nan
+    if a == b:
+        return a + math.log(2.0)
+    d = a - b
+    if d > 0:
+        return a + math.log1p(math.exp(-d))
+    if d <= 0:
+        return b + math.log1p(math.exp(d))
+    return d
+
+
+def _logaddexp_rules():
+    def vjp(ctx, g):
+        a, b = ctx.saved
+        return (unbroadcast(ctx, mul(g, sigmoid(sub(a, b))), 0) if ctx.needs_input_grad[0] else None,
+                unbroadcast(ctx, mul(g, sigmoid(sub(b, a))), 1) if ctx.needs_input_grad[1] else None)
+
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved
+        return _jvp_sum(ctx, (ta, tb), lambda t: mul(t, sigmoid(sub(a, b))),
+                        lambda t: mul(t, sigmoid(sub(b, a))))
+    return vjp, jvp
+
+
+def _logaddexp_numpy(a, b):
+    # the formula above in numpy's SIMD ufuncs: np.logaddexp (scalar libm calls) is 4 to 9x
+    # slower on large arrays
+    with np.errstate(invalid="ignore"):
+        out = np.maximum(a, b) + np.log1p(np.exp(-np.abs(a - b)))
+        return np.where(a == b, a + a.dtype.type(math.log(2.0)), out)
+
+
+LOGADDEXP = elementwise("logaddexp", _logaddexp, *_logaddexp_rules(), save=(0, 1),
+                        cpu_numpy=_logaddexp_numpy)
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """log(exp(input) + exp(other)), computed stably."""
+    _check_tensor("logaddexp", input)
+    _check_tensor("logaddexp", other, "other", 2)
+    a, b = binary_args(input, other)
+    _check_kind("logaddexp", a, "f")
+    return apply(LOGADDEXP, (a, b))
+
+
+# ---------------------------------------------------------------- compositions
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """1 / input (integers give the default float dtype)."""
+    _check_tensor("reciprocal", input)
+    return div(1.0, input)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """log(p / (1 - p)), p = input clamped to [eps, 1 - eps] when eps is given."""
+    _check_tensor("logit", input)
+    p = _floating(input)
+    if eps is not None:
+        p = clamp(p, eps, 1.0 - eps)
+    return sub(log(p), log1p(neg(p)))
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """input + weight * (end - input); weight a number or a tensor (broadcasting)."""
+    _check_tensor("lerp", input)
+    _check_tensor("lerp", end, "end", 2)
+    scalar = not isinstance(weight, Tensor) or weight.ndim == 0  # a 0-d weight acts as a number
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f'"lerp_kernel_{"scalar" if scalar else "tensor"}" not implemented for '
+                                  f"'{_dtype.torch_name(input.dtype)}'")
+    for name, t in (("end", end), ("weight", None if scalar else weight)):
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError(f"expected dtype {_dtype.c_name(input.dtype)} for `{name}` but got "
+                               f"dtype {_dtype.c_name(t.dtype)}")
+    diff = sub(end, input)
+    if not isinstance(weight, Tensor):
+        # from the nearer end, as PyTorch: exact at weight 0 and 1
+        if builtins.abs(weight) < 0.5:
+            return add(input, mul(diff, weight))
+        return sub(end, mul(diff, 1.0 - weight))
+    w = to_dtype(weight, input.dtype)
+    return where(lt(abs(w), 0.5), add(input, mul(w, diff)), sub(end, mul(diff, sub(1.0, w))))
+
+
+def _value(value):
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2 (broadcasting)."""
+    _check_tensor("addcmul", input)
+    _check_tensor("addcmul", tensor1, "tensor1", 2)
+    _check_tensor("addcmul", tensor2, "tensor2", 3)
+    return add(input, mul(tensor1, tensor2), alpha=_value(value))
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2 (broadcasting; not for two integer tensors)."""
+    _check_tensor("addcdiv", input)
+    _check_tensor("addcdiv", tensor1, "tensor1", 2)
+    _check_tensor("addcdiv", tensor2, "tensor2", 3)
+    if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+            "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+            "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+            "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+            "tensor2), for all dtypes.")
+    return add(input, div(tensor1, tensor2), alpha=_value(value))
+
+
 # ---------------------------------------------------------------- comparisons (not differentiable)
 
 
@@ -1404,12 +1674,25 @@ WHERE = primitive("where", _where_cpu, _where_vjp, _where_jvp, save=(0,))
 
 
 def where(condition, input, other) -> Tensor:
-    """Elements of `input` where `condition`, else of `other` (broadcasting)."""
+    """Elements of `input` where `condition`, else of `other` (broadcasting); `input`
+    and `other` may both be numbers (floats give the default dtype)."""
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_dtype.torch_name(cond.dtype)}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = as_tensor(input)
     a, b = binary_args(input, other)
     return apply(WHERE, (cond, a, b))
+
+
+def _where_method(self: Tensor, condition: Tensor, y) -> Tensor:
+    """`self` where `condition`, else `y` (Tensor.where)."""
+    return where(condition, self, y)
+
+
+# Tensor.where takes `self` as the input, not as the condition: bound here, not through METHODS
+Tensor.where = _where_method
 
 
 # ---------------------------------------------------------------- dtype conversion
@@ -1438,26 +1721,55 @@ def to_dtype(x: Tensor, dtype) -> Tensor:
     return out
 
 
-def _floor(x):
-    return math.floor(x)
+def type_as(input: Tensor, other: Tensor) -> Tensor:
+    """`input` converted to `other`'s dtype."""
+    return to_dtype(input, other.dtype)
 
 
-def _trunc(x):
-    return math.trunc(x)
+# ---------------------------------------------------------------- new tensors like `self` (methods)
 
 
-FLOOR = elementwise("floor", _floor, lambda ctx, g: mul(g, 0.0), _zero_jvp)
-TRUNC = elementwise("trunc", _trunc, lambda ctx, g: mul(g, 0.0), _zero_jvp)
+def _new_like(self: Tensor, size: tuple, fill, dtype, device, requires_grad: bool) -> Tensor:
+    """A new leaf tensor of `size` filled with `fill` (uninitialized if None), of `self`'s
+    dtype unless `dtype` is given."""
+    _check_device(device)
+    dt = np.dtype(dtype) if dtype is not None else self.dtype
+    out = Tensor._make(np.empty(size, dt) if fill is None else np.full(size, fill, dt), device=self._device)
+    return out.requires_grad_(True) if requires_grad else out
 
 
-def floor(x: Tensor) -> Tensor:
-    """Elementwise floor (gradient zero)."""
-    return apply(FLOOR, (x,))
+def new_zeros(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of `size`, of `self`'s dtype unless `dtype` is given."""
+    return _new_like(self, _int_tuple(size), 0, dtype, device, requires_grad)
 
 
-def trunc(x: Tensor) -> Tensor:
-    """Elementwise truncation toward zero (gradient zero)."""
-    return apply(TRUNC, (x,))
+def new_ones(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of `size`, of `self`'s dtype unless `dtype` is given."""
+    return _new_like(self, _int_tuple(size), 1, dtype, device, requires_grad)
+
+
+def new_empty(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialized tensor of `size`, of `self`'s dtype unless `dtype` is given."""
+    return _new_like(self, _int_tuple(size), None, dtype, device, requires_grad)
+
+
+def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` filled with `fill_value`, of `self`'s dtype unless `dtype` is given."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return _new_like(self, _int_tuple(size), fill_value, dtype, device, requires_grad)
+
+
+def new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of `data`, of `self`'s dtype unless `dtype` is given."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+                      "rather than tensor.new_tensor(sourceTensor).", stacklevel=2)
+    return tensor(data, dtype=dtype if dtype is not None else self.dtype, requires_grad=requires_grad,
+                  device=device)
 
 
 def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,

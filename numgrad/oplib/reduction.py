@@ -1,5 +1,5 @@
 """Reductions: sum, mean, var, std, prod, amax/amin, max/min, argmax/argmin,
-logsumexp, softmax, log_softmax, cumsum, norm. dim/keepdim as in PyTorch.
+logsumexp, softmax, log_softmax, cumsum, cumprod, sort, topk, norm. dim/keepdim as in PyTorch.
 
 Forward passes are Numba row kernels (numgrad/kernels/cpu.py) on a view of
 the input whose rows hold the reduced dims. Most reductions have derivative
@@ -15,19 +15,21 @@ from collections import namedtuple
 import numpy as np
 
 from numgrad import _dtype
-from numgrad._tensor import Tensor, apply, mark_view
+from numgrad._tensor import Tensor, _grad_enabled, apply, mark_view
 from numgrad.kernels import cpu as K
 from numgrad.oplib._util import normalize_dim, normalize_dims
 from numgrad.oplib import pointwise
 from numgrad.oplib.pointwise import add, div, eq, exp, mul, pow, sub, where
-from numgrad.oplib.shape import EXPAND, permute, reshape
+import numgrad.oplib.indexing as _indexing  # sort's gather (indexing imports this module through _util)
+from numgrad.oplib.shape import EXPAND, flip, permute, reshape
 from numgrad.ops.registry import primitive
 
 __all__ = ["sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
-           "any", "all", "logsumexp", "softmax", "log_softmax", "cumsum", "norm"]
+           "any", "all", "logsumexp", "softmax", "log_softmax", "cumsum", "norm", "cumprod", "sort", "topk"]
 # functions that are also Tensor methods
 METHODS = ("sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
-           "any", "all", "logsumexp", "softmax", "log_softmax", "cumsum", "norm")
+           "any", "all", "logsumexp", "softmax", "log_softmax", "cumsum", "norm", "cumprod", "sort",
+           "topk")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ()
 
@@ -608,6 +610,117 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.type(dtype)
     return apply(CUMSUM, (input,), {"dim": normalize_dim(dim, input.ndim)})
+
+
+# ---------------------------------------------------------------- cumprod
+
+
+def _cumprod_cpu(op, x, dim):
+    if x.dtype.kind != "f":
+        return np.cumprod(x, axis=dim if x.ndim else None, dtype=np.int64).reshape(x.shape)
+    return np.cumprod(x, axis=dim) if x.ndim else x.copy()
+
+
+def _reverse_cumsum(v: Tensor, dim: int) -> Tensor:
+    """Sums from each position to the end along `dim` (summed from the end: no cancellation)."""
+    return flip(cumsum(flip(v, dim), dim), dim)
+
+
+def _zero_ranks(ctx, every: bool):
+    """For the r-th zero along the dim of each row (r = 1, 2... up to the most zeros in a
+    row; only r = 1 unless `every`): `at` (where that zero is), `after` (from it on) and
+    `c`, the cumprod of the input with that zero replaced by one."""
+    x = ctx.saved[0]
+    axis = ctx.params["dim"]
+    zero = x._data == 0
+    rank = np.cumsum(zero, axis=axis)
+    for r in range(1, (int(rank.max()) if every else 1) + 1):
+        at = Tensor._make(zero & (rank == r))
+        yield at, Tensor._make(rank >= r), cumprod(where(at, 1.0, x), axis)
+
+
+def _cumprod_vjp(ctx, g):
+    # where x_k != 0: d out_j / d x_k = out_j / x_k (j >= k), an identity near x, so its
+    # derivatives are right too. At a zero: the products that leave it out, one cumprod per
+    # zero rank. Ranks after the first add 0 and matter only when this gradient is
+    # differentiated again (create_graph or forward-over-reverse), as in PyTorch.
+    if not ctx.in_shapes[0]:
+        return g
+    x, out, d = ctx.saved[0], ctx.output, _neg_dim(ctx)
+    zero = x._data == 0
+    if not zero.any():
+        return div(_reverse_cumsum(mul(g, out), d), x)
+    z = Tensor._make(zero)
+    gx = where(z, 0.0, div(_reverse_cumsum(mul(g, out), d), where(z, 1.0, x)))
+    every = _grad_enabled() or g._fw is not None or x._fw is not None
+    for at, after, c in _zero_ranks(ctx, every):
+        gx = add(gx, where(at, sum(where(after, mul(g, c), 0.0), d, keepdim=True), 0.0))
+    return gx
+
+
+def _cumprod_jvp(ctx, t):
+    if not ctx.in_shapes[0]:
+        return t
+    x, out, d = ctx.saved[0], ctx.output, _neg_dim(ctx)
+    zero = x._data == 0
+    if not zero.any():
+        return mul(out, cumsum(div(t, x), d))
+    z = Tensor._make(zero)
+    tout = mul(out, cumsum(where(z, 0.0, div(t, where(z, 1.0, x))), d))
+    for at, after, c in _zero_ranks(ctx, True):
+        tout = add(tout, where(after, mul(sum(where(at, t, 0.0), d, keepdim=True), c), 0.0))
+    return tout
+
+
+CUMPROD = primitive("cumprod", _cumprod_cpu, _cumprod_vjp, _cumprod_jvp, save=(0,), save_output=True)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative product along `dim` (exact gradients with zeros in the input)."""
+    if dtype is not None:
+        input = input.type(dtype)
+    return apply(CUMPROD, (input,), {"dim": normalize_dim(dim, input.ndim)})
+
+
+# ---------------------------------------------------------------- sort, topk
+
+
+_sort_result = namedtuple("sort", ["values", "indices"])
+_topk_result = namedtuple("topk", ["values", "indices"])
+
+
+def _argsort(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """A stable sort order along `axis`, NaN counting as the largest value (PyTorch)."""
+    if not descending:
+        order = np.argsort(x, axis=axis, kind="stable")  # numpy puts NaN last
+    elif x.dtype.kind == "f":
+        order = np.lexsort((-x, ~np.isnan(x)), axis=axis)  # NaN first, then -x ascending
+    else:
+        order = np.argsort(~x, axis=axis, kind="stable")  # ~x reverses bool and integer order
+    return order.astype(np.int64, copy=False)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+    """(values, indices) of `input` sorted along `dim` (stable: ties keep their order)."""
+    d = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return _sort_result(input.clone(), Tensor._make(np.zeros((), np.int64)))
+    idx = Tensor._make(_argsort(input._data, d, descending))
+    return _sort_result(_indexing.gather(input, d, idx), idx)
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """(values, indices) of the `k` largest (smallest) elements along `dim`, in order."""
+    if input.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    d = normalize_dim(dim, input.ndim)
+    if not 0 <= k <= (input.shape[d] if input.ndim else 1):
+        raise RuntimeError("selected index k out of range")
+    if input.ndim == 0:
+        return _topk_result(input.clone(), Tensor._make(np.zeros((), np.int64)))
+    order = _argsort(input._data, d, largest)
+    idx = Tensor._make(np.ascontiguousarray(order[(slice(None),) * d + (slice(0, k),)]))
+    return _topk_result(_indexing.gather(input, d, idx), idx)
 
 
 # ---------------------------------------------------------------- vector norms

@@ -15,11 +15,12 @@ from numgrad.ops.registry import primitive
 
 __all__ = ["reshape", "view", "expand", "broadcast_to", "permute", "transpose", "t", "clone",
            "flatten", "squeeze", "unsqueeze", "movedim", "repeat", "narrow", "select", "split",
-           "chunk", "unbind", "cat", "concat", "concatenate", "stack", "flip"]
+           "chunk", "unbind", "cat", "concat", "concatenate", "stack", "flip", "tile", "swapaxes",
+           "swapdims", "roll"]
 # functions that are also Tensor methods
 METHODS = ("reshape", "view", "expand", "broadcast_to", "permute", "transpose", "t", "flatten",
            "squeeze", "unsqueeze", "movedim", "repeat", "narrow", "select", "split", "chunk",
-           "unbind", "flip")
+           "unbind", "flip", "tile", "swapaxes", "swapdims", "view_as", "reshape_as", "expand_as", "roll")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ()
 
@@ -402,18 +403,81 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     return permute(input, tuple(perm))
 
 
+def _int_tuple(args: tuple) -> tuple:
+    """Varargs ints or one tuple/list of them, as a tuple of ints."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(a) for a in args)
+
+
 def repeat(input: Tensor, *sizes) -> Tensor:
     """`input` tiled `sizes[i]` times along each dim (leading sizes add dims)."""
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
-    sizes = tuple(int(s) for s in sizes)
+    sizes = _int_tuple(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
     shp = (1,) * (len(sizes) - input.ndim) + input.shape
+    out = tuple(r * n for r, n in zip(sizes, shp))
+    if builtins.min(out, default=0) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{builtins.min(out)}: {list(out)}")
     x = reshape(input, tuple(v for n in shp for v in (1, n)))
     x = expand(x, tuple(v for r, n in zip(sizes, shp) for v in (r, n)))
-    return reshape(clone(x), tuple(r * n for r, n in zip(sizes, shp)))
+    return reshape(clone(x), out)
+
+
+def tile(input: Tensor, *dims) -> Tensor:
+    """`input` repeated `dims[i]` times along each dim; missing leading dims count as 1."""
+    dims = _int_tuple(dims)
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """transpose(input, axis0, axis1)."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """transpose(input, dim0, dim1)."""
+    return transpose(input, dim0, dim1)
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """`input` viewed with `other`'s shape."""
+    return view(input, other.shape)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """`input` reshaped to `other`'s shape."""
+    return reshape(input, other.shape)
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """`input` expanded to `other`'s shape."""
+    return expand(input, other.shape)
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """`input` with its elements shifted cyclically by `shifts` along `dims` (the
+    flattened input if dims is None or empty)."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = () if dims is None else (dims,) if isinstance(dims, int) else tuple(dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not dims and len(shifts) == 1:
+        return reshape(roll(flatten(input), shifts, 0), input.shape)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    out = input
+    for shift, dim in zip(shifts, dims):
+        if input.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        d = normalize_dim(dim, input.ndim)
+        n = input.shape[d]
+        k = int(shift) % n if n else 0
+        if k:
+            out = cat([narrow(out, d, n - k, k), narrow(out, d, 0, n - k)], d)
+    return out if out is not input else clone(input)
 
 
 # ---------------------------------------------------------------- cat, stack, flip

@@ -89,6 +89,20 @@ def _int_pair(rng, dtype):
     return rng.integers(-8, 8, (2, 3)), rng.integers(-8, 8, 3)
 
 
+def _nonzero_pair(rng, dtype):
+    """(a, b), broadcasting, both at least 0.2 from zero (copysign's kink and jump)."""
+    a = rng.uniform(0.2, 2, (2, 3)) * rng.choice([-1, 1], (2, 3))
+    return a.astype(dtype), (rng.uniform(0.2, 2, 3) * rng.choice([-1, 1], 3)).astype(dtype)
+
+
+def _fixed(*arrays):
+    return lambda rng, dtype: tuple(np.asarray(a, dtype=dtype) for a in arrays)
+
+
+def _lerp_ref(a, b, w):
+    return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
 def _not_differentiable(names, ref_of, inputs):
     return [OpInfo(n, getattr(ng, n), ref_of(n), inputs, grad=False) for n in names]
 
@@ -203,10 +217,48 @@ OPS = [
                                                            ng.tensor(0.8, dtype=x.dtype)),
            lambda g, x: np.where((x >= -0.5) & (x <= 0.8), g, 0), _g_and(_away_from([-0.5, 0.8], -2, 2))),
 
+    # ---- rounding (zero gradients) and compositions of it
+    OpInfo("ceil", ng.ceil, np.ceil, _away_from([-1, 0, 1], -2, 2)),
+    OpInfo("round", ng.round, np.round, _away_from([-1.5, -0.5, 0.5, 1.5], -2, 2)),
+    OpInfo("round_decimals", lambda x: (ng.round(x, decimals=1), x.round(decimals=-1)),
+           lambda x: (np.round(x, 1), np.round(x, -1)),
+           _fixed([[0.123, -1.234, 2.071], [-36.2, 44.9, 0.0]]), covers=["round"]),
+    OpInfo("frac", ng.frac, lambda x: x - np.trunc(x), _away_from([-1, 0, 1], -2, 2), covers=["trunc"]),
+
+    # ---- more binary ops
+    OpInfo("hypot", ng.hypot, np.hypot, BIN),
+    OpInfo("copysign", ng.copysign, np.copysign, _nonzero_pair),
+    OpInfo("copysign_scalar", lambda a: a.copysign(-1.0), lambda a: np.copysign(a, -1.0),
+           _away_from([0], -2, 2), covers=["copysign"]),
+    OpInfo("xlogy", ng.xlogy, sp.xlogy, _u(0.5, 2, (2, 3), (3,))),
+    OpInfo("xlogy_zero_x", ng.xlogy, sp.xlogy, _fixed([[0.0, 1.5, 0.0], [-0.5, 0.0, 2.0]], [0.5, 1.5, 3.0]),
+           covers=["xlogy"]),
+    OpInfo("logaddexp", ng.logaddexp, np.logaddexp, BIN),
+    OpInfo("logaddexp_ties", ng.logaddexp, np.logaddexp, _fixed([1.0, -2.0, 30.0], [1.0, -2.0, -30.0]),
+           covers=["logaddexp"]),
+    OpInfo("reciprocal", ng.reciprocal, np.reciprocal, _away_from([0], -2, 2), covers=["div"]),
+    OpInfo("logit", ng.logit, sp.logit, _u(0.05, 0.95), covers=["log", "log1p"]),
+    OpInfo("logit_eps", lambda x: ng.logit(x, 0.2), lambda x: sp.logit(np.clip(x, 0.2, 0.8)),
+           _away_from([0.2, 0.8], 0, 1, gap=0.05), covers=["clamp", "log"]),
+    OpInfo("lerp", lambda a, b: (ng.lerp(a, b, 0.25), a.lerp(b, 0.75)),
+           lambda a, b: (_lerp_ref(a, b, 0.25), _lerp_ref(a, b, 0.75)), BIN, covers=["add", "sub", "mul"]),
+    OpInfo("lerp_tensor_weight", ng.lerp, _lerp_ref,
+           lambda rng, dt: (_u(-2, 2, (2, 3), (3,))(rng, dt) + (np.array([[0.2], [0.9]], dt),)),
+           covers=["where"]),
+    OpInfo("addcmul", lambda a, b, c: ng.addcmul(a, b, c, value=0.5), lambda a, b, c: a + 0.5 * b * c,
+           _u(-2, 2, (2, 3), (3,), (2, 1)), covers=["add_scaled"]),
+    OpInfo("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=-2), lambda a, b, c: a - 2 * b / c,
+           lambda rng, dt: (_u(-2, 2, (2, 3), (3,))(rng, dt) + (rng.uniform(0.5, 2, (2, 1)).astype(dt),)),
+           covers=["add_scaled"]),
+
     # ---- selection and conversion
     OpInfo("where", lambda c, a, b: ng.where(c, a, b), np.where,
            lambda rng, dt: (np.array([True, False, True]), rng.uniform(-1, 1, (2, 3)).astype(dt),
                             rng.uniform(-1, 1, 3).astype(dt))),
+    OpInfo("where_scalars", lambda c, a: (ng.where(c, a, 0.5), ng.where(c, -1.0, a), a.where(c, 2.0)),
+           lambda c, a: (np.where(c, a, 0.5), np.where(c, -1.0, a), np.where(c, a, 2.0)),
+           lambda rng, dt: (np.array([True, False, True]), rng.uniform(-1, 1, (2, 3)).astype(dt)),
+           covers=["where"]),
     # round trip through float32: finite differences need inputs small enough to stay exact
     OpInfo("to_dtype", lambda x: P.to_dtype(P.to_dtype(x, np.float32), x.dtype),
            lambda x: x.astype(np.float32).astype(np.float64), _u(0.001, 0.01), atol=1e-3,
