@@ -254,6 +254,27 @@ def test_inplace_on_views_give_the_base_tangents():
         np.testing.assert_array_equal(fwAD.unpack_dual(v).tangent.numpy(), [3, 3, 3])
 
 
+def test_inplace_writes_never_reach_a_shared_tangent():
+    """clone's tangent is its input's (no copy): an in-place write through a view of the
+    clone must not change the input's tangent, nor the caller's."""
+    from numgrad.func import jvp
+    x, v = ng.tensor([1.0, 2.0, 3.0], dtype=np.float64), ng.ones(3, dtype=np.float64)
+
+    def f(x):
+        y = x.clone()
+        y[1:].mul_(2)
+        return y * x
+    _, t = jvp(f, (x,), (v,))
+    np.testing.assert_array_equal(t.numpy(), [2.0, 8.0, 12.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 1.0, 1.0])
+    with fwAD.dual_level():  # a dual's views write into the dual's tangent, not the primal's
+        primal = ng.zeros(2, 3, dtype=np.float64)
+        d = fwAD.make_dual(primal, ng.full((2, 3), 3.0, dtype=np.float64))
+        d[0].add_(fwAD.make_dual(ng.ones(3, dtype=np.float64), ng.full((3,), 5.0, dtype=np.float64)))
+        np.testing.assert_array_equal(fwAD.unpack_dual(d).tangent.numpy(), [[8] * 3, [3] * 3])
+        np.testing.assert_array_equal(primal.numpy(), [[1] * 3, [0] * 3])
+
+
 def test_overwriting_a_dual_with_a_constant_leaves_a_zero_tangent():
     with fwAD.dual_level():
         for write in (lambda x: x.zero_(), lambda x: x.fill_(3.0),

@@ -171,7 +171,10 @@ def _dual(tensor, tangent, lv: _Level):
     """A view of `tensor` with `tangent` at level `lv` (no checks: the tangent may
     carry leading batch dimensions)."""
     from numgrad.oplib.shape import RESHAPE
-    dual = _tensor.mark_view(_tensor.apply(RESHAPE, (tensor,), {"shape": tensor.shape}), tensor)
+    dual = _tensor.apply(RESHAPE, (tensor,), {"shape": tensor.shape})
+    # the primal's memory and version counter, but not a view for in-place writes: the
+    # dual is the base of its own views, as it holds a tangent for every element
+    dual._version = tensor._version
     _set_tangent(dual, lv, tangent)
     return dual
 
@@ -331,8 +334,7 @@ def _propagate(op, inputs, params, result) -> None:
 
 def _inplace_update(self, out) -> None:
     """After `self` was overwritten in place by the value of `out`: `self` takes
-    `out`'s tangents. When `self` is a view whose tangent is a view too (of its
-    base's tangent), the new tangent is written into it, so the base sees it."""
+    `out`'s tangents (zero ones at levels `out` has none)."""
     fw = self._fw
     new = out._fw
     if fw:
@@ -343,16 +345,10 @@ def _inplace_update(self, out) -> None:
                 fw[lv] = _tensor.Tensor._make(np.zeros_like(fw[lv]._data))
     if not new:
         return
+    # never written in place: a tangent may be shared (an op passing its input's tangent
+    # through, the caller's `v`); a view's base gets its new tangent from the view path
     for lv, tangent in new.items():
-        if not lv.alive:
-            continue
-        cur = None if self._fw is None else self._fw.get(lv)
-        if (self._base is not None and cur is not None and cur._data.base is not None
-                and cur._data.shape == tangent._data.shape and cur._data.flags.writeable
-                and not tangent._requires_grad):
-            np.copyto(cur._data, tangent._data, casting="unsafe")
-            cur._version[0] += 1
-        else:
+        if lv.alive:
             _set_tangent(self, lv, tangent)
 
 
