@@ -27,6 +27,9 @@ from numgrad.autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa
                                            is_anomaly_enabled, set_anomaly_enabled)
 from numgrad.creation import (DoubleTensor, FloatTensor, LongTensor, arange, empty, eye, full, full_like, linspace, manual_seed, ones,  # noqa: E402
                               ones_like, rand, rand_like, randn, randn_like, zeros, zeros_like)
+from numgrad.creation import (bernoulli, is_tensor, multinomial, nonzero, normal, numel,  # noqa: E402
+                              randint, randint_like, randperm, tril_indices, triu_indices)
+from numgrad.serialization import load, save  # noqa: E402
 
 bool = bool_
 

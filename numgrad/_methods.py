@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numgrad import _dtype
+from numgrad import _dtype, creation
 from numgrad._tensor import Tensor, _grad_enabled, write_out
 from numgrad.oplib import MODULES
 from numgrad.oplib import linalg
@@ -222,8 +222,12 @@ for _stem, _fn, _commutative, _inplace in (
     setattr(Tensor, f"__r{_stem}__", _fn if _commutative else _rev(_fn))
     if _inplace:
         setattr(Tensor, f"__i{_stem}__", getattr(Tensor, _fn.__name__ + "_"))
+Tensor.normal_ = creation.normal_
+Tensor.uniform_ = creation.uniform_
+Tensor.nonzero = creation.nonzero
 Tensor.__neg__ = P.neg
 Tensor.__abs__ = P.abs
+Tensor.__pos__ = Tensor.positive = lambda self: self  # noqa: E731  (PyTorch: +x is x)
 
 
 def _invert(self: Tensor) -> Tensor:

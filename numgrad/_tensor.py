@@ -26,9 +26,26 @@ class Tensor:
 
     __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor operators
 
-    def __init__(self, data: Any = None, requires_grad: bool = False):
-        t = tensor(data if data is not None else [], requires_grad=requires_grad)
-        _init_fields(self, t._data, requires_grad, None, None, "cpu")
+    def __init__(self, *args: Any, requires_grad: bool = False):
+        """PyTorch's legacy constructor: Tensor(2, 3) is an uninitialized 2x3 tensor of
+        the default dtype; Tensor(data) holds a sequence's values in the default dtype
+        (a tensor's data as they are); Tensor() is empty."""
+        dt = _dtype.get_default_dtype()
+        if args and all(a.__class__ is int for a in args):
+            data = np.empty(args, dtype=dt)
+        elif len(args) > 1:
+            raise TypeError("new() received an invalid combination of arguments")
+        elif not args:
+            data = np.empty(0, dtype=dt)
+        elif isinstance(args[0], Tensor):
+            data = args[0]._data
+        elif isinstance(args[0], (list, tuple, np.ndarray)):
+            data = np.array(args[0], dtype=dt)
+        else:
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+        _init_fields(self, data, False, None, None, "cpu")
+        if requires_grad:
+            self.requires_grad = True
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, version=None, device="cpu"):
@@ -420,8 +437,16 @@ def tensor(data: Any, dtype=None, requires_grad: bool = False, device=None) -> T
     _check_device(device)
     a = np.array(_infer_array(data, dtype), copy=True)
     t = Tensor._make(a)
-    if requires_grad:
-        t.requires_grad = True
+    return requiring_grad(t) if requires_grad else t
+
+
+def requiring_grad(t: Tensor) -> Tensor:
+    """`t` made to require grad by a factory function's requires_grad=True (whose error
+    PyTorch words differently from requires_grad_'s)."""
+    if t._data.dtype.kind != "f":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._requires_grad = True
     return t
 
 

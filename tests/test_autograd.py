@@ -308,7 +308,8 @@ def test_numpy_on_tensor_requiring_grad_raises():
 
 
 def test_integer_tensors_cannot_require_grad():
-    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype can "
+                       "require gradients"):
         ng.tensor([1, 2, 3], requires_grad=True)
     t = ng.tensor([1, 2])
     with pytest.raises(RuntimeError, match="only Tensors of floating point dtype"):

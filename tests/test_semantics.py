@@ -172,3 +172,19 @@ def test_operators_and_matrix_transpose():
     with pytest.raises(RuntimeError, match="tensor.mT is only supported on matrices or batches "
                        "of matrices. Got 1-D tensor."):
         ng.ones(3).mT
+
+
+def test_legacy_constructor_unary_plus_and_view_strictness():
+    assert ng.Tensor([1, 2]).dtype == ng.float32 and ng.Tensor(2, 3).shape == (2, 3)
+    assert ng.Tensor().shape == (0,) and ng.Tensor(ng.tensor([1, 2])).dtype == ng.int64
+    with pytest.raises(TypeError, match=r"new\(\): data must be a sequence \(got float\)"):
+        ng.Tensor(2.5)
+    x = ng.ones(2, 3)
+    assert (+x) is x
+    assert x.view(6).shape == (6,) and x.T.view(3, 2).shape == (3, 2)
+    with pytest.raises(RuntimeError, match=r"view size is not compatible with input tensor's size "
+                       r"and stride .* Use .reshape\(...\) instead."):
+        x.T.view(-1)
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype can "
+                       "require gradients$"):
+        ng.zeros(2, dtype=ng.int64, requires_grad=True)

@@ -62,8 +62,14 @@ def reshape(input: Tensor, *shape) -> Tensor:
 
 
 def view(input: Tensor, *shape) -> Tensor:
-    """Like reshape; PyTorch's view (numgrad copies when a view is impossible)."""
-    return reshape(input, *shape)
+    """`input` with another shape, sharing its memory (PyTorch's error where the
+    strides do not allow it: use reshape)."""
+    out = reshape(input, *shape)
+    if out is not input and out._base is None and out._data.size > 1:  # reshape had to copy
+        raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+    return out
 
 
 def _expand_cpu(op, x, shape):
