@@ -188,3 +188,15 @@ def test_legacy_constructor_unary_plus_and_view_strictness():
     with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype can "
                        "require gradients$"):
         ng.zeros(2, dtype=ng.int64, requires_grad=True)
+
+
+def test_leaky_relu_second_derivative_is_zero_and_linear_refuses_mixed_dtypes():
+    A = ng.from_numpy(np.random.default_rng(0).standard_normal((3, 3)))
+    x = ng.tensor([0.3, -0.2, 0.5], dtype=ng.float64, requires_grad=True)
+    g, = ng.autograd.grad(ng.nn.functional.leaky_relu(A @ x).sum(), x, create_graph=True)
+    assert g.requires_grad  # connected, as PyTorch's leaky_relu_backward
+    h, = ng.autograd.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.numpy(), np.zeros(3))
+    with pytest.raises(RuntimeError, match="^mat1 and mat2 must have the same dtype, but got "
+                       "Double and Float$"):
+        ng.nn.Linear(2, 1)(ng.ones(1, 2, dtype=ng.float64))

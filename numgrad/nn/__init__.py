@@ -1,9 +1,13 @@
 """`numgrad.nn`: modules, parameters and losses (the subset of `torch.nn` the tutorials use)."""
-from numgrad.nn import functional
-from numgrad.nn.modules import (CrossEntropyLoss, Dropout, Flatten, Identity, Linear, Module,
-                                ModuleDict, ModuleList, MSELoss, Parameter, ParameterDict,
-                                ParameterList, ReLU, Sequential, Sigmoid, Softplus, Tanh)
+from numgrad.nn import functional, utils
+from numgrad.nn.modules import (ELU, GELU, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten,
+                                HuberLoss, Identity, L1Loss, LayerNorm, LeakyReLU, Linear, LogSigmoid,
+                                LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, Parameter,
+                                ParameterDict, ParameterList, ReLU, Sequential, Sigmoid, SiLU, SmoothL1Loss,
+                                Softmax, Softplus, Tanh)
 
-__all__ = ["functional", "Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Softplus",
-           "Identity", "Flatten", "Dropout", "Sequential", "ModuleList", "ModuleDict",
-           "ParameterList", "ParameterDict", "MSELoss", "CrossEntropyLoss"]
+__all__ = ["functional", "utils", "Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Softplus",
+           "GELU", "SiLU", "ELU", "LeakyReLU", "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm",
+           "Identity", "Flatten", "Dropout", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+           "ParameterDict", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss",
+           "BCELoss", "BCEWithLogitsLoss"]

@@ -16,7 +16,8 @@ from numgrad._dtype import torch_name
 
 __all__ = ["relu", "tanh", "sigmoid", "softplus", "logsigmoid", "gelu", "silu", "elu", "leaky_relu",
            "softmax", "log_softmax", "linear", "layer_norm", "normalize", "pad", "mse_loss", "cross_entropy",
-           "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy_with_logits", "dropout", "one_hot", "l1_loss", "nll_loss", "huber_loss",
+           "smooth_l1_loss", "binary_cross_entropy"]
 
 
 # ---------------------------------------------------------------- activations
@@ -89,19 +90,19 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, negative_slope * x elsewhere."""
     _check_floating("leaky_relu_cpu", input)
-    return _maybe_inplace(input, lambda x: ng.where(x > 0, x, x * negative_slope), inplace)
+    return _maybe_inplace(input, lambda x: ng.leaky_relu(x, negative_slope), inplace)
 
 
-def _softmax_dim(ndim: int) -> int:
-    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to "
-                  "include dim=X as an argument.", stacklevel=3)
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=stacklevel)
     return 0 if ndim in (0, 1, 3) else 1
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """exp(input) normalised to sum to 1 along `dim`."""
     if dim is None:
-        dim = _softmax_dim(input.ndim)
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
     return ng.softmax(input, dim)
@@ -110,7 +111,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """log(softmax(input, dim)), computed stably."""
     if dim is None:
-        dim = _softmax_dim(input.ndim)
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
     return ng.log_softmax(input, dim)
@@ -119,6 +120,38 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias."""
     return ng.linear(input, weight, bias)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """In training, zeroes each element with probability p and scales the rest by 1/(1-p)
+    (mask drawn from numgrad's generator); otherwise returns `input`."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    scale = 1 / (1 - p) if p < 1 else 0.0
+    mask = (ng.rand_like(input) >= p).to(input.dtype) * scale
+    return input.mul_(mask) if inplace else input * mask
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 tensor of shape (*tensor.shape, num_classes), 1 at each index of `tensor`
+    (num_classes=-1: max(tensor) + 1)."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot(): argument 'num_classes' (position 2) must be int, not "
+                        f"{type(num_classes).__name__}")
+    if tensor.dtype != ng.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    t = np.asarray(tensor.detach())
+    if num_classes == -1:
+        if t.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(t.max()) + 1
+    if t.size and t.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if t.size and t.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return ng.from_numpy((t[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 # ---------------------------------------------------------------- normalization, padding
@@ -240,6 +273,11 @@ def _legacy_reduction(size_average, reduce) -> str:
     return "mean" if size_average and reduce else "sum" if reduce else "none"
 
 
+def _check_reduction(reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -262,6 +300,142 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             "broadcasting. Please ensure they have the same size.", stacklevel=2)
     d = input - target
     return _reduce(d * d, reduction)
+
+
+def _warn_size(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({_size(target.shape)}) that is different to the input size "
+            f"({_size(input.shape)}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+def _reduce_weighted(loss: Tensor, input: Tensor, weight: Tensor | None, reduction: str,
+                     mean_by_weight: bool) -> Tensor:
+    """`loss` times an elementwise `weight` (same shape as input), then reduced."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Mean (or summed) absolute error; with `weight`, the mean is sum(w * |d|) / sum(w)."""
+    _warn_size(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    return _reduce_weighted((input - target).abs(), input, weight, reduction, mean_by_weight=True)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, delta * (|d| - 0.5 delta) elsewhere (d = input - target)."""
+    _warn_size(input, target)
+    if weight is None:
+        _check_reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = input - target
+    ad = d.abs()
+    loss = ng.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+    return _reduce_weighted(loss, input, weight, reduction, mean_by_weight=False)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (l1 loss when beta = 0)."""
+    _warn_size(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = input - target
+    ad = d.abs()
+    loss = ad if beta == 0 else ng.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """-input[n, target[n], ...] * weight[target[n]] for log-probabilities `input` of shape
+    (C,), (N, C) or (N, C, d1, ...); the mean divides by the summed weights of the targets."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _check_reduction(reduction)
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim == 1:
+        if target.numel() != 1 or target.ndim > 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{target.numel()}")
+        return nll_loss(input[None], target.reshape(1), weight, None, ignore_index, None,
+                        reduction).reshape(())
+    if input.shape[0] != (target.shape[0] if target.ndim else 1):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.ndim else 1}).")
+    if target.dtype != ng.int64:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {torch_name(target.dtype)}")
+    n_classes = input.shape[1]
+    if weight is not None and weight.shape != (n_classes,):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+    if input.ndim == 2 and target.ndim != 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 4 and target.ndim != 3:
+        raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of "
+                           f"dimension: {target.ndim}")
+    expected = input.shape[:1] + input.shape[2:]
+    if target.shape != expected:
+        if input.ndim == 4:
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
+                               f"{list(target.shape)}")
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    t = np.asarray(target.detach())
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+    safe = np.where(valid, t, 0)
+    index = ng.from_numpy(np.expand_dims(safe, 1))
+    w = ng.from_numpy(valid.astype(input.dtype))
+    if weight is not None:
+        w = w * weight[ng.from_numpy(safe)]
+    picked = ng.where(ng.from_numpy(valid), input.gather(1, index).squeeze(1), 0.0)
+    loss = -picked * w
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """-(t log(x) + (1 - t) log(1 - x)) for probabilities x, each log clamped to >= -100."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({_size(target.shape)}) that is different to the input "
+                         f"size ({_size(input.shape)}) is deprecated. Please ensure they have the same size.")
+    for name, v in (("input", input), ("target", target)):
+        a = np.asarray(v.detach())
+        if ((a < 0) | (a > 1)).any():
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
+    # PyTorch's logs clamped at -100; the inner where keeps the gradient finite at x = 0 and x = 1
+    pos, below1 = input > 0, input < 1
+    log_x = ng.where(pos, ng.log(ng.where(pos, input, 1.0)), -100.0).clamp_min(-100.0)
+    log_1mx = ng.where(below1, ng.log1p(-ng.where(below1, input, 0.0)), -100.0).clamp_min(-100.0)
+    loss = -(target * log_x + (1 - target) * log_1mx)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
 
 
 def _size(shape) -> str:

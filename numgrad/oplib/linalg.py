@@ -238,8 +238,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = math.prod(input.shape[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
                            f"and {weight.shape[1]}x{weight.shape[0]})")
-    x, w, b = _same_dtype(input, weight, bias)
-    return apply(LINEAR, (x, w, b))
+    # PyTorch does not promote here either
+    if input.dtype != weight.dtype:
+        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                           f"{_dtype.torch_name(input.dtype)} and {_dtype.torch_name(weight.dtype)}")
+    if bias.dtype != input.dtype:
+        raise RuntimeError("self and mat2 must have the same dtype, but got "
+                           f"{_dtype.torch_name(bias.dtype)} and {_dtype.torch_name(input.dtype)}")
+    return apply(LINEAR, (input, weight, bias))
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:

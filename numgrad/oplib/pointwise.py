@@ -30,7 +30,7 @@ __all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp
            "exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
            "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
            "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
-           "sigmoid", "relu", "softplus", "logsigmoid", "erf", "erfc", "lgamma", "digamma", "polygamma",
+           "sigmoid", "relu", "leaky_relu", "softplus", "logsigmoid", "erf", "erfc", "lgamma", "digamma", "polygamma",
            "clamp", "clamp_min", "clamp_max", "clip", "maximum", "minimum",
            "isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not", "logical_and",
            "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
@@ -820,6 +820,42 @@ def threshold_backward(grad: Tensor, output: Tensor) -> Tensor:
     """grad where output > 0, else 0, in one pass (the derivative of relu)."""
     a, b = binary_args(grad, output)
     return apply(THRESHOLD_BACKWARD, (a, b))
+
+
+def _leaky_relu(x, slope):
+    return x if x > 0 else x * slope
+
+
+def _leaky_relu_backward(g, x, slope):
+    return g if x > 0 else g * slope
+
+
+def _leaky_relu_backward_vjp(ctx, gg):
+    # linear in g; the step in x has zero derivative, kept in the graph (as PyTorch's
+    # leaky_relu_backward), so second derivatives through leaky_relu are zeros
+    _, x, slope = ctx.saved
+    return (unbroadcast(ctx, leaky_relu_backward(gg, x, slope), 0) if ctx.needs_input_grad[0]
+            else None, _zeros_grad(ctx, gg, 1) if ctx.needs_input_grad[1] else None, None)
+
+
+LEAKY_RELU_BACKWARD = elementwise(
+    "leaky_relu_backward", _leaky_relu_backward, _leaky_relu_backward_vjp, save=(1, 2),
+    jvp=lambda ctx, tg, tx, ts: _jvp_sum(ctx, (tg,), lambda t: leaky_relu_backward(t, *ctx.saved[1:])))
+
+LEAKY_RELU = elementwise(
+    "leaky_relu", _leaky_relu, save=(0, 1),
+    vjp=lambda ctx, g: (leaky_relu_backward(g, *ctx.saved), None),
+    jvp=lambda ctx, t, ts: _jvp_sum(ctx, (t,), lambda t: leaky_relu_backward(t, *ctx.saved)))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """input where input > 0, negative_slope * input elsewhere (also at 0, as PyTorch)."""
+    return apply(LEAKY_RELU, (input, _scalar(negative_slope, input)))
+
+
+def leaky_relu_backward(grad: Tensor, input: Tensor, negative_slope: Tensor) -> Tensor:
+    """grad where input > 0, negative_slope * grad elsewhere, in one pass."""
+    return apply(LEAKY_RELU_BACKWARD, _three_args(grad, input, negative_slope))
 
 
 def _softplus(x, beta, threshold):
