@@ -1460,14 +1460,19 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 # ---------------------------------------------------------------- comparisons (not differentiable)
 
 
-def _comparison(name, scalar):
+def _comparison(name, scalar, doc=None, tensors_only=False):
+    """A two-input bool-valued op (not differentiable) and its public function;
+    tensors_only: Python numbers are refused (the logical ops)."""
     op = elementwise(name, scalar, differentiable=False)
 
     def fn(input, other) -> Tensor:
+        if tensors_only:
+            _check_tensor(name, input)
+            _check_tensor(name, other, "other", 2)
         a, b = binary_args(input, other)
         return Tensor._make(np.asarray(op.kernel(a.device, a.dtype, 2, np.bool_)(a._data, b._data)))
     fn.__name__ = name
-    fn.__doc__ = f"Elementwise comparison `{name}` (bool result, not differentiable)."
+    fn.__doc__ = doc or f"Elementwise comparison `{name}` (bool result, not differentiable)."
     return op, fn
 
 
@@ -1552,16 +1557,8 @@ LOGICAL_NOT, logical_not = _predicate("logical_not", _logical_not, "Where `input
 
 def _logical(name: str, scalar):
     """A two-tensor bool-valued op (nonzero is true, any dtypes) and its public function."""
-    op = elementwise(name, scalar, differentiable=False)
-
-    def fn(input: Tensor, other: Tensor) -> Tensor:
-        _check_tensor(name, input)
-        _check_tensor(name, other, "other", 2)
-        a, b = binary_args(input, other)
-        return Tensor._make(np.asarray(op.kernel(a.device, a.dtype, 2, np.bool_)(a._data, b._data)))
-    fn.__name__ = name
-    fn.__doc__ = f"Elementwise {name.replace('_', ' ')} of two tensors, nonzero being true (bool result)."
-    return op, fn
+    return _comparison(name, scalar, f"Elementwise {name.replace('_', ' ')} of two tensors, "
+                       "nonzero being true (bool result).", tensors_only=True)
 
 
 def _logical_and(a, b):
