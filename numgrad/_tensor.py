@@ -516,6 +516,8 @@ _scalar_arrays: dict = {}
 def apply(op: Op, inputs: Sequence[Tensor], params: dict | None = None) -> Tensor:
     """Run `op` on `inputs` and, when grad mode is on and an input requires
     grad, record a graph node for it. This is the per-op hot path."""
+    # (each input: a view whose base was rebased in place since it was made is refreshed
+    # first, see refresh_view; the check is written out, as this is the per-op hot path)
     if len(inputs) == 1:
         t = inputs[0]
         if t._base is not None and t._view_fn is not t._base.grad_fn:
