@@ -536,6 +536,23 @@ def test_steplr_schedule():
     assert sched.get_last_lr() == pytest.approx([0.05, 0.1])
 
 
+def test_cosine_multistep_and_exponential_schedules():
+    L = ng.optim.lr_scheduler
+    cases = (  # (scheduler, lr at epoch t of a group starting at `base`)
+        (lambda o: L.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+         lambda base, t: 0.01 + (base - 0.01) * (1 + np.cos(np.pi * t / 4)) / 2),
+        (lambda o: L.MultiStepLR(o, [2, 5, 5], gamma=0.5),
+         lambda base, t: base * 0.5 ** ((t >= 2) + 2 * (t >= 5))),
+        (lambda o: L.ExponentialLR(o, 0.9), lambda base, t: base * 0.9 ** t))
+    for make, closed_form in cases:
+        opt = two_group_sgd()
+        sched = make(opt)
+        for t in range(1, 10):  # the recursive cosine follows its closed form past T_max too
+            opt.step()
+            sched.step()
+            assert sched.get_last_lr() == pytest.approx([closed_form(0.1, t), closed_form(0.2, t)])
+
+
 def test_lambdalr_per_group_and_errors():
     opt = two_group_sgd()
     sched = ng.optim.lr_scheduler.LambdaLR(opt, [lambda e: 1 / (e + 1), lambda e: 0.9 ** e])
