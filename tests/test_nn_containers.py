@@ -536,6 +536,25 @@ def test_steplr_schedule():
     assert sched.get_last_lr() == pytest.approx([0.05, 0.1])
 
 
+def test_adagrad_update_rule():
+    # two steps by hand: sum += g^2; p -= lr / (1 + (step - 1) lr_decay) * g / (sqrt(sum) + eps)
+    p = ng.nn.Parameter(ng.tensor([1.0, -2.0], dtype=ng.float64))
+    opt = ng.optim.Adagrad([p], lr=0.1, lr_decay=0.5, weight_decay=0.1,
+                           initial_accumulator_value=0.2, eps=1e-6)
+    x, acc = np.array([1.0, -2.0]), np.array([0.2, 0.2])
+    for step in (1, 2):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        g = 2 * x + 0.1 * x
+        acc += g * g
+        x = x - 0.1 / (1 + (step - 1) * 0.5) * g / (np.sqrt(acc) + 1e-6)
+        opt.step()
+        np.testing.assert_allclose(p.detach().numpy(), x, rtol=1e-12)
+    assert opt.state[p]["step"].item() == 2.0
+    with pytest.raises(ValueError, match="Invalid lr_decay value: -1"):
+        ng.optim.Adagrad([p], lr_decay=-1)
+
+
 def test_cosine_multistep_and_exponential_schedules():
     L = ng.optim.lr_scheduler
     cases = (  # (scheduler, lr at epoch t of a group starting at `base`)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 import numgrad as ng
 from numgrad import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
 
 
 class Optimizer:
@@ -281,6 +281,38 @@ class RMSprop(Optimizer):
             p.sub_(buf, alpha=group["lr"])
         else:
             p.sub_(grad / avg, alpha=group["lr"])
+
+
+
+class Adagrad(Optimizer):
+    """Adagrad as torch.optim.Adagrad: divides the gradient by sqrt(sum of its squares)
+    + eps, with a learning rate decayed as lr / (1 + (step - 1) lr_decay)."""
+
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, *,
+                 maximize: bool = False) -> None:
+        for name, value in (("learning rate", lr), ("lr_decay value", lr_decay),
+                            ("weight_decay value", weight_decay),
+                            ("initial_accumulator_value value", initial_accumulator_value),
+                            ("epsilon value", eps)):
+            if value < 0.0:
+                raise ValueError(f"Invalid {name}: {value}")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay, maximize=maximize,
+                                      initial_accumulator_value=initial_accumulator_value))
+
+    def _update(self, p, grad, group, state):
+        if not state:
+            state["step"] = ng.tensor(0.0)
+            state["sum"] = ng.full_like(p, group["initial_accumulator_value"])
+        if group["maximize"]:
+            grad = -grad
+        state["step"].add_(1)
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * p
+        clr = group["lr"] / (1 + (state["step"].item() - 1) * group["lr_decay"])
+        state["sum"].add_(grad * grad)
+        p.sub_(grad / (state["sum"].sqrt() + group["eps"]), alpha=clr)
 
 
 from numgrad.optim import lr_scheduler  # noqa: E402  (PyTorch's torch.optim.lr_scheduler)
