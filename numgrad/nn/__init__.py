@@ -1,5 +1,6 @@
 """`numgrad.nn`: modules, parameters and losses (the subset of `torch.nn` the tutorials use)."""
 from numgrad.nn import functional, utils
+from numgrad.nn import init
 from numgrad.nn.modules import (ELU, GELU, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten,
                                 HuberLoss, Identity, L1Loss, LayerNorm, LeakyReLU, Linear, LogSigmoid,
                                 LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, Parameter,
