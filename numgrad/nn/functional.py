@@ -1,7 +1,8 @@
 """`numgrad.nn.functional`: activations and losses as functions (PyTorch's names and arguments).
 
-Everything here is a composition of public numgrad ops, so it is differentiable
-to any order and works with batched cotangents like the ops themselves.
+Everything here is a composition of numgrad ops (public ones, and cross_entropy's fused
+common case), so it is differentiable to any order and works with batched cotangents
+like the ops themselves.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import numgrad as ng
 from numgrad import Tensor
 from numgrad._dtype import torch_name
+from numgrad.oplib.reduction import cross_entropy_rows
 
 __all__ = ["relu", "tanh", "sigmoid", "softplus", "logsigmoid", "gelu", "silu", "elu", "leaky_relu",
            "softmax", "log_softmax", "linear", "layer_norm", "normalize", "pad", "mse_loss", "cross_entropy",
@@ -455,7 +457,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     cdim = 0 if input.ndim == 1 else 1
     n_classes = input.shape[cdim]
-    logp = log_softmax(input, cdim)
     # class weights broadcast along the class dim
     wshape = [1] * input.ndim
     wshape[cdim] = n_classes
@@ -467,6 +468,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                 f"Expected target size {_size(input.shape)}, got {_size(target.shape)}")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        logp = log_softmax(input, cdim)
         prod = logp * target if w is None else logp * target * w
         return _reduce(-prod.sum(cdim), reduction)
 
@@ -485,6 +487,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         onehot = np.ascontiguousarray(np.moveaxis(onehot, -1, cdim))
     onehot = ng.from_numpy(onehot)
     picked = onehot if w is None else onehot * w
+    if input.ndim == 2 and label_smoothing == 0 and not picked.requires_grad:
+        nll = cross_entropy_rows(input, picked)  # the common case, in one op
+        if reduction == "none":
+            return nll
+        return nll.sum() if reduction == "sum" else nll.sum() / picked.sum()
+    logp = log_softmax(input, cdim)
     nll = -(logp * picked).sum(cdim)
     if label_smoothing > 0:
         mask = ng.from_numpy(np.expand_dims(valid, cdim).astype(input.dtype))

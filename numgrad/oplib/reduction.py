@@ -587,6 +587,42 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return apply(LOG_SOFTMAX, (input,), params)
 
 
+# ---------------------------------------------------------------- cross entropy of logits
+
+
+def _cross_entropy_rows_cpu(op, x, p):
+    # -sum_c p_c log_softmax(x)_c = sum(p) logsumexp(x) - sum_c p_c x_c, per row
+    lse = np.empty(x.shape[0], dtype=x.dtype)
+    K.logsumexp_rows(np.ascontiguousarray(x), lse)
+    return (p.sum(1) * lse - np.einsum("ij,ij->i", p, x)).astype(x.dtype, copy=False)
+
+
+def _cross_entropy_rows_weight(ctx, dtype):
+    """d loss_i / d x_ij = softmax(x)_ij sum_c p_ic - p_ij."""
+    x, p = ctx.saved
+    return sub(mul(softmax(x, 1), sum(p, 1, keepdim=True)), p)
+
+
+def _cross_entropy_rows_vjp(ctx, g):
+    return mul(reshape(g, g.shape + (1,)), _cross_entropy_rows_weight(ctx, g.dtype)), None
+
+
+def _cross_entropy_rows_jvp(ctx, t, tp):
+    return None if t is None else sum(mul(t, _cross_entropy_rows_weight(ctx, t.dtype)), -1)
+
+
+# nn.functional.cross_entropy's common case (logits (N, C), class-index targets) in one op
+# instead of log_softmax, a product with the one-hot targets and a sum: 4x fewer ops
+CROSS_ENTROPY_ROWS = primitive("cross_entropy_rows", _cross_entropy_rows_cpu,
+                               _cross_entropy_rows_vjp, _cross_entropy_rows_jvp, save=(0, 1))
+
+
+def cross_entropy_rows(input: Tensor, picked: Tensor) -> Tensor:
+    """-sum_c picked[i, c] log_softmax(input)[i, c] for each row i of the (N, C) logits
+    (`picked`: the one-hot targets times the class weights; it gets no gradient)."""
+    return apply(CROSS_ENTROPY_ROWS, (input, picked))
+
+
 def _cumsum_cpu(op, x, dim):
     if x.dtype.kind != "f":
         return np.cumsum(x, axis=dim if x.ndim else None, dtype=np.int64).reshape(x.shape)

@@ -5,7 +5,7 @@ import numpy as np
 import scipy.special as sp
 
 import numgrad as ng
-from numgrad.oplib.reduction import vector_norm
+from numgrad.oplib.reduction import cross_entropy_rows, vector_norm
 from tests.op_db import OpInfo
 
 
@@ -14,6 +14,9 @@ def _n(*shapes):
     def make(rng, dtype):
         return tuple(rng.standard_normal(s).astype(dtype) for s in shapes)
     return make
+
+
+_PICKED = np.array([[0.0, 2.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.0]])
 
 
 def _fixed(*arrays):
@@ -96,6 +99,9 @@ OPS = [
     OpInfo("all", lambda x: (x.all(), ng.all(x > -100, 0), (x > 0).all(dim=())),
            lambda x: (np.all(x), np.all(x > -100, 0), np.all(x > 0)), X234, grad=False),
     OpInfo("logsumexp", lambda x: ng.logsumexp(x, 1), lambda x: sp.logsumexp(x, 1), X23),
+    # picked: one-hot rows times class weights, one row ignored (all zero)
+    OpInfo("cross_entropy_rows", lambda x: cross_entropy_rows(x, ng.tensor(_PICKED, dtype=x.dtype)),
+           lambda x: -(sp.log_softmax(x, 1) * _PICKED).sum(1), _n((3, 4))),
     OpInfo("logsumexp_dims_keepdim", lambda x: x.logsumexp((0, 2), keepdim=True),
            lambda x: sp.logsumexp(x, (0, 2), keepdims=True), X234, covers=["logsumexp"]),
     OpInfo("softmax", lambda x: ng.softmax(x, -1), lambda x: sp.softmax(x, -1), X23),
