@@ -177,6 +177,20 @@ def _randint_array(low: int, high: int, shape: tuple, dt: np.dtype) -> np.ndarra
     return _rng[0].integers(low, high, shape).astype(dt)
 
 
+def _low_high(name: str, args: list, low, high) -> tuple[int, int]:
+    """(low, high) from randint's positional (high) or (low, high) and keywords."""
+    if high is None:
+        if not args:
+            raise TypeError(f"{name}() missing required argument 'high'")
+        high = args.pop()
+    if low is None:
+        low = args.pop() if args else 0
+    if args:
+        raise TypeError(f"{name}() received an invalid combination of arguments")
+    high = _int_arg(name, "high", 2 if low else 1, high)
+    return _int_arg(name, "low", 1, low), high
+
+
 def randint(*args, size=None, low=None, high=None, dtype=None, requires_grad: bool = False,
             device=None, generator=None) -> Tensor:
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
@@ -189,16 +203,7 @@ def randint(*args, size=None, low=None, high=None, dtype=None, requires_grad: bo
         size = _size_arg("randint", pos, size)
     else:
         size = _size_arg("randint", 3, size)
-    if high is None:
-        if not args:
-            raise TypeError("randint() missing required argument 'high'")
-        high = args.pop()
-    if low is None:
-        low = args.pop() if args else 0
-    if args:
-        raise TypeError("randint() received an invalid combination of arguments")
-    high = _int_arg("randint", "high", 2 if low else 1, high)
-    low = _int_arg("randint", "low", 1, low)
+    low, high = _low_high("randint", args, low, high)
     d = np.dtype(dtype) if dtype is not None else _dtype.int64
     return _new(_randint_array(low, high, size, d), requires_grad, device)
 
@@ -206,16 +211,8 @@ def randint(*args, size=None, low=None, high=None, dtype=None, requires_grad: bo
 def randint_like(input: Tensor, *args, low=None, high=None, dtype=None,
                  requires_grad: bool = False, device=None) -> Tensor:
     """randint with input's shape and dtype: randint_like(t, high) or (t, low, high)."""
-    args = list(args)
-    if high is None:
-        if not args:
-            raise TypeError("randint_like() missing required argument 'high'")
-        high = args.pop()
-    if low is None:
-        low = args.pop() if args else 0
+    low, high = _low_high("randint_like", list(args), low, high)
     s, d = _like(input, dtype)
-    high = _int_arg("randint_like", "high", 2 if low else 1, high)
-    low = _int_arg("randint_like", "low", 1, low)
     return _new(_randint_array(low, high, s, d), requires_grad, device)
 
 

@@ -111,6 +111,13 @@ def _floating(x: Tensor) -> Tensor:
     return x if x._data.dtype.kind == "f" else to_dtype(x, _dtype.get_default_dtype())
 
 
+def _tensor_args(name: str, input, other) -> tuple[Tensor, Tensor]:
+    """binary_args for ops that take two tensors (PyTorch's TypeError for a number)."""
+    _check_tensor(name, input)
+    _check_tensor(name, other, "other", 2)
+    return binary_args(input, other)
+
+
 def _check_tensor(name: str, x, arg: str = "input", position: int = 1) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, "
@@ -1280,9 +1287,7 @@ HYPOT = elementwise("hypot", _hypot, *_hypot_rules(), save=(0, 1), save_output=T
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """sqrt(input**2 + other**2) elementwise, without overflow in the squares."""
-    _check_tensor("hypot", input)
-    _check_tensor("hypot", other, "other", 2)
-    a, b = binary_args(input, other)
+    a, b = _tensor_args("hypot", input, other)
     _check_kind("hypot", a, "f")
     return apply(HYPOT, (a, b))
 
@@ -1382,9 +1387,7 @@ LOGADDEXP = elementwise("logaddexp", _logaddexp, *_logaddexp_rules(), save=(0, 1
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(exp(input) + exp(other)), computed stably."""
-    _check_tensor("logaddexp", input)
-    _check_tensor("logaddexp", other, "other", 2)
-    a, b = binary_args(input, other)
+    a, b = _tensor_args("logaddexp", input, other)
     _check_kind("logaddexp", a, "f")
     return apply(LOGADDEXP, (a, b))
 
@@ -1466,10 +1469,7 @@ def _comparison(name, scalar, doc=None, tensors_only=False):
     op = elementwise(name, scalar, differentiable=False)
 
     def fn(input, other) -> Tensor:
-        if tensors_only:
-            _check_tensor(name, input)
-            _check_tensor(name, other, "other", 2)
-        a, b = binary_args(input, other)
+        a, b = _tensor_args(name, input, other) if tensors_only else binary_args(input, other)
         return Tensor._make(np.asarray(op.kernel(a.device, a.dtype, 2, np.bool_)(a._data, b._data)))
     fn.__name__ = name
     fn.__doc__ = doc or f"Elementwise comparison `{name}` (bool result, not differentiable)."

@@ -136,8 +136,7 @@ def _sum_cpu(op, x, dims, keepdim):
         K.sum_all(x, out.reshape(()) if keepdim else out)
         return out
     if x.size <= _SMALL_SUM:  # numpy's call costs less; its loops lose on larger arrays
-        r = np.add.reduce(x, axis=dims, keepdims=keepdim)
-        return r if r.__class__ is np.ndarray else np.asarray(r)
+        return np.add.reduce(x, axis=dims, keepdims=keepdim)
     first, last = dims[0], dims[-1] + 1
     if last - first == len(dims) and last < x.ndim:
         # a block of dims followed by kept ones: sum down the middle of (outer, n, inner)
