@@ -14,6 +14,7 @@ import numpy as np
 import numgrad as ng
 from numgrad import Tensor
 from numgrad._dtype import torch_name
+from numgrad.oplib.pointwise import bce_with_logits
 from numgrad.oplib.reduction import cross_entropy_rows
 
 __all__ = ["relu", "tanh", "sigmoid", "softplus", "logsigmoid", "gelu", "silu", "elu", "leaky_relu",
@@ -519,10 +520,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if target.shape != input.shape:
         raise ValueError(f"Target size ({_size(target.shape)}) must be the same as input size "
                          f"({_size(input.shape)})")
-    neg_logsig = -logsigmoid(input)
-    if pos_weight is not None:
-        neg_logsig = ((pos_weight - 1) * target + 1) * neg_logsig
-    loss = (1 - target) * input + neg_logsig
+    if pos_weight is None:
+        loss = bce_with_logits(input, target)  # the common case, in one op
+    else:
+        neg_logsig = ((pos_weight - 1) * target + 1) * -logsigmoid(input)
+        loss = (1 - target) * input + neg_logsig
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -973,6 +973,67 @@ def log_sigmoid_backward(grad: Tensor, input: Tensor) -> Tensor:
     return apply(LOG_SIGMOID_BACKWARD, (a, b))
 
 
+def _bce_with_logits(x, t):
+    # (1 - t) x - logsigmoid(x), with logsigmoid written stably as in _logsigmoid
+    return (1.0 - t) * x - min(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
+
+
+def _bce_with_logits_f32(x, t):
+    one, zero = np.float32(1.0), np.float32(0.0)
+    return (one - t) * x - min(x, zero) + math.log1p(math.exp(np.float32(-math.fabs(x))))
+
+
+def _bce_with_logits_numpy(x, t):
+    with np.errstate(invalid="ignore"):  # -inf logits give nan, as in PyTorch
+        return (1 - t) * x - np.minimum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _bce_with_logits_vjp(ctx, g):
+    x, t = ctx.saved
+    return (unbroadcast(ctx, bce_with_logits_backward(g, x, t), 0) if ctx.needs_input_grad[0] else None,
+            unbroadcast(ctx, neg(mul(g, x)), 1) if ctx.needs_input_grad[1] else None)
+
+
+BCE_WITH_LOGITS = elementwise(
+    "binary_cross_entropy_with_logits", _bce_with_logits, _bce_with_logits_vjp, save=(0, 1),
+    scalar_f32=_bce_with_logits_f32, cpu_numpy=_bce_with_logits_numpy,
+    jvp=lambda ctx, tx, tt: _jvp_sum(ctx, (tx, tt), lambda t: bce_with_logits_backward(t, *ctx.saved),
+                                     lambda t: neg(mul(t, ctx.saved[0]))))
+
+
+def bce_with_logits(input: Tensor, target: Tensor) -> Tensor:
+    """The unreduced binary cross entropy of sigmoid(input) against `target`:
+    (1 - target) * input - logsigmoid(input), in one op."""
+    a, b = binary_args(input, target)
+    return apply(BCE_WITH_LOGITS, (_floating(a), _floating(b)))
+
+
+def _bce_with_logits_backward(g, x, t):
+    return g * (_sigmoid_jit(x) - t)
+
+
+def _bce_with_logits_backward_vjp(ctx, gg):
+    g, x, t = ctx.saved
+    need = ctx.needs_input_grad
+    return (unbroadcast(ctx, bce_with_logits_backward(gg, x, t), 0) if need[0] else None,
+            unbroadcast(ctx, sigmoid_backward(mul(gg, g), sigmoid(x)), 1) if need[1] else None,
+            unbroadcast(ctx, neg(mul(gg, g)), 2) if need[2] else None)
+
+
+BCE_WITH_LOGITS_BACKWARD = elementwise(
+    "binary_cross_entropy_with_logits_backward", _bce_with_logits_backward,
+    _bce_with_logits_backward_vjp, save=(0, 1, 2),
+    jvp=lambda ctx, tg, tx, tt: _jvp_sum(
+        ctx, (tg, tx, tt), lambda t: bce_with_logits_backward(t, *ctx.saved[1:]),
+        lambda t: sigmoid_backward(mul(t, ctx.saved[0]), sigmoid(ctx.saved[1])),
+        lambda t: neg(mul(t, ctx.saved[0]))))
+
+
+def bce_with_logits_backward(grad: Tensor, input: Tensor, target: Tensor) -> Tensor:
+    """grad * (sigmoid(input) - target) in one pass (the derivative of bce_with_logits)."""
+    return apply(BCE_WITH_LOGITS_BACKWARD, (grad, input, target))
+
+
 # ---------------------------------------------------------------- special functions
 
 

@@ -193,6 +193,13 @@ OPS = [
            ref_atol=0),
     OpInfo("log_sigmoid_backward", P.log_sigmoid_backward, lambda g, x: g * _sigmoid(-x),
            _u(-3, 3, (2, 3), (3,))),
+    OpInfo("binary_cross_entropy_with_logits", P.bce_with_logits,
+           lambda x, t: (1 - t) * x + np.logaddexp(0, -x), _u(-3, 3, (2, 3), (3,))),
+    OpInfo("bce_with_logits_extreme", P.bce_with_logits, lambda x, t: (1 - t) * x + np.logaddexp(0, -x),
+           _fixed([-800.0, -30.0, 30.0, 800.0], [0.25, 1.0, 0.0, 0.5]),
+           covers=["binary_cross_entropy_with_logits"], ref_atol=0),
+    OpInfo("binary_cross_entropy_with_logits_backward", P.bce_with_logits_backward,
+           lambda g, x, t: g * (_sigmoid(x) - t), _u(-3, 3, (2, 3), (2, 3), (3,))),
 
     # ---- special functions
     OpInfo("erf", ng.erf, sp.erf, _u(-2, 2)),
