@@ -21,7 +21,7 @@ from numgrad.oplib.pointwise import *  # noqa: F401,F403
 from numgrad.oplib.reduction import *  # noqa: F401,F403
 from numgrad.oplib.shape import *  # noqa: F401,F403
 from numgrad import _methods  # noqa: F401,E402  (binds Tensor methods and operators)
-from numgrad import autograd, cuda, linalg, nn, optim  # noqa: E402
+from numgrad import autograd, cuda, distributions, linalg, nn, optim  # noqa: E402
 from numgrad import func  # noqa: E402
 from numgrad.autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: E402,F401
                                            is_anomaly_enabled, set_anomaly_enabled)
