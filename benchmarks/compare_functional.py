@@ -6,8 +6,11 @@
     python benchmarks/compare_functional.py --models mlp_256,rosenbrock_200 --tasks jacobian,hessian
 
 The models (benchmarks/models.py) are PyTorch's functional_autograd_benchmark
-ppl_simple_reg and ppl_robust_reg, an MLP 256 -> 256 (two tanh layers) and a
-200-dimensional Rosenbrock function, the same code on each library. Tasks are
+ppl_simple_reg and ppl_robust_reg (its code: log-densities from
+torch.distributions / numgrad.distributions; JAX runs the formulas), their
+*_formulas variants (the same log-densities written out with plain ops), an
+MLP 256 -> 256 (two tanh layers) and a 200-dimensional Rosenbrock function,
+the same code on each library. Tasks are
 those of PyTorch's benchmark: vjp, jvp, vhp, hvp, jacobian, hessian and its
 vectorized tasks jacfwd / jacrev (jacobian, vectorize=True, forward / reverse
 mode) and hessian_fwdrev / hessian_revrev (hessian, vectorize=True, outer

@@ -26,8 +26,12 @@ or reverse mode) and hessian_fwdrev and hessian_revrev (hessian with
 vectorize=True, forward-over-reverse or reverse-over-reverse); the MLP runs
 jacfwd too.
 
-The log-densities are written out directly (no torch.distributions), the same
-formulas torch.distributions uses.
+The ppl models are PyTorch's code: their log-densities come from
+`B.distributions` (torch.distributions, numgrad.distributions), constructed in
+the forward as the original does (Bernoulli without validation, StudentT with
+it). JAX has no such module, so it runs the `*_formulas` variants, which write
+the same formulas of torch.distributions out with plain ops (no distribution
+objects, so no parameter checks); numgrad and torch run those too.
 """
 from __future__ import annotations
 
@@ -71,26 +75,29 @@ class Backend:
     matmul: Callable
     narrow: Callable                  # (x, start, length) along dim 0
     functional: Any = None            # the torch.autograd.functional-like module, if any
+    distributions: Any = None         # the torch.distributions-like module, if any
 
 
 def numgrad_backend() -> Backend:
     import numgrad as ng
     import numgrad.autograd.functional as functional
+    import numgrad.distributions as distributions
     return Backend(
         "numgrad", lambda a, requires_grad=False: ng.tensor(a, requires_grad=requires_grad),
         lambda t: t.detach().numpy(), ng.log, ng.log1p, ng.lgamma, ng.exp, ng.tanh, ng.softplus,
-        ng.matmul, lambda x, start, length: x.narrow(0, start, length), functional)
+        ng.matmul, lambda x, start, length: x.narrow(0, start, length), functional, distributions)
 
 
 def torch_backend() -> Backend:
     import torch
     import torch.autograd.functional as functional
+    import torch.distributions as distributions
     return Backend(
         "torch",
         lambda a, requires_grad=False: torch.tensor(a, requires_grad=requires_grad),
         lambda t: t.detach().numpy(), torch.log, torch.log1p, torch.lgamma, torch.exp,
         torch.tanh, torch.nn.functional.softplus, torch.matmul,
-        lambda x, start, length: x.narrow(0, start, length), functional)
+        lambda x, start, length: x.narrow(0, start, length), functional, distributions)
 
 
 def jax_backend() -> Backend:
@@ -150,20 +157,29 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def ppl_simple_reg(B: Backend, seed: int = 0) -> Model:
+def ppl_simple_reg(B: Backend, seed: int = 0, formulas: bool = False) -> Model:
     rng = _rng(seed)
     X = B.tensor(rng.random((PPL_N, PPL_K + 1), dtype=DTYPE))
     Y = B.tensor(rng.random((PPL_N, 1), dtype=DTYPE))
     beta = rng.standard_normal((PPL_K + 1, 1), dtype=DTYPE)
+    dist = None if formulas else B.distributions
+    if dist is not None:
+        beta_prior = dist.Normal(0.0, 1.0)
 
-    def forward(beta):
-        mu = B.matmul(X, beta)
-        return (bernoulli_logits_log_prob(B, mu, Y).sum()
-                + normal_log_prob(B, beta, 0.0, 1.0).sum())
-    return Model("ppl_simple_reg", forward, (B.tensor(beta, requires_grad=True),), ALL_TASKS)
+        def forward(beta):
+            mu = X.mm(beta)
+            return (dist.Bernoulli(logits=mu, validate_args=False).log_prob(Y).sum()
+                    + beta_prior.log_prob(beta).sum())
+    else:
+        def forward(beta):
+            mu = B.matmul(X, beta)
+            return (bernoulli_logits_log_prob(B, mu, Y).sum()
+                    + normal_log_prob(B, beta, 0.0, 1.0).sum())
+    name = "ppl_simple_reg" + ("_formulas" if formulas else "")
+    return Model(name, forward, (B.tensor(beta, requires_grad=True),), ALL_TASKS)
 
 
-def ppl_robust_reg(B: Backend, seed: int = 0) -> Model:
+def ppl_robust_reg(B: Backend, seed: int = 0, formulas: bool = False) -> Model:
     rng = _rng(seed)
     n, k = PPL_N, PPL_K
     X = rng.random((n, k + 1), dtype=DTYPE)
@@ -177,19 +193,34 @@ def ppl_robust_reg(B: Backend, seed: int = 0) -> Model:
     beta = rng.normal(beta_mean, beta_sigma).astype(DTYPE)
     X, Y, nu_alpha, nu_beta, sigma_rate, beta_mean, beta_sigma = map(
         B.tensor, (X, Y, nu_alpha, nu_beta, sigma_rate, beta_mean, beta_sigma))
+    dist = None if formulas else B.distributions
+    if dist is not None:
+        nu_prior = dist.Gamma(nu_alpha, nu_beta)
+        sigma_prior = dist.Exponential(sigma_rate)
+        beta_prior = dist.Normal(beta_mean, beta_sigma)
 
-    def forward(nu, s, beta):
-        sigma = B.exp(s)
-        mu = B.matmul(X, beta)
-        nu_score = (student_t_log_prob(B, Y, nu, mu, sigma).sum()
-                    + gamma_log_prob(B, nu, nu_alpha, nu_beta))
-        sigma_score = (student_t_log_prob(B, Y, nu, mu, sigma).sum()
-                       + exponential_log_prob(B, sigma, sigma_rate) + s)
-        beta_score = (student_t_log_prob(B, Y, nu, mu, sigma).sum()
-                      + normal_log_prob(B, beta, beta_mean, beta_sigma))
-        return nu_score.sum() + sigma_score.sum() + beta_score.sum()
+        def forward(nu, s, beta):
+            sigma = s.exp()
+            mu = X.mm(beta)
+            nu_score = dist.StudentT(nu, mu, sigma).log_prob(Y).sum() + nu_prior.log_prob(nu)
+            sigma_score = (dist.StudentT(nu, mu, sigma).log_prob(Y).sum()
+                           + sigma_prior.log_prob(sigma) + s)
+            beta_score = dist.StudentT(nu, mu, sigma).log_prob(Y).sum() + beta_prior.log_prob(beta)
+            return nu_score.sum() + sigma_score.sum() + beta_score.sum()
+    else:
+        def forward(nu, s, beta):
+            sigma = B.exp(s)
+            mu = B.matmul(X, beta)
+            nu_score = (student_t_log_prob(B, Y, nu, mu, sigma).sum()
+                        + gamma_log_prob(B, nu, nu_alpha, nu_beta))
+            sigma_score = (student_t_log_prob(B, Y, nu, mu, sigma).sum()
+                           + exponential_log_prob(B, sigma, sigma_rate) + s)
+            beta_score = (student_t_log_prob(B, Y, nu, mu, sigma).sum()
+                          + normal_log_prob(B, beta, beta_mean, beta_sigma))
+            return nu_score.sum() + sigma_score.sum() + beta_score.sum()
     inputs = tuple(B.tensor(a, requires_grad=True) for a in (nu, s, beta))
-    return Model("ppl_robust_reg", forward, inputs, ALL_TASKS)
+    name = "ppl_robust_reg" + ("_formulas" if formulas else "")
+    return Model(name, forward, inputs, ALL_TASKS)
 
 
 def mlp_256(B: Backend, seed: int = 0) -> Model:
@@ -219,6 +250,8 @@ def rosenbrock_200(B: Backend, seed: int = 0) -> Model:
 MODELS: dict[str, Callable[..., Model]] = {
     "ppl_simple_reg": ppl_simple_reg,
     "ppl_robust_reg": ppl_robust_reg,
+    "ppl_simple_reg_formulas": lambda B, seed=0: ppl_simple_reg(B, seed, formulas=True),
+    "ppl_robust_reg_formulas": lambda B, seed=0: ppl_robust_reg(B, seed, formulas=True),
     "mlp_256": mlp_256,
     "rosenbrock_200": rosenbrock_200,
 }

@@ -4,8 +4,10 @@
         --bench bench_functional
 
 Models (see benchmarks/models.py): PyTorch's functional_autograd_benchmark
-ppl_simple_reg and ppl_robust_reg, an MLP 256 -> 256 with two tanh layers and
-a 200-dimensional Rosenbrock function. Each task (vjp, jvp, vhp, hvp,
+ppl_simple_reg and ppl_robust_reg (its code, through numgrad.distributions)
+and their *_formulas variants (the log-densities written out with plain ops),
+an MLP 256 -> 256 with two tanh layers and a 200-dimensional Rosenbrock
+function. Each task (vjp, jvp, vhp, hvp,
 jacobian, hessian, and PyTorch's vectorized tasks jacfwd, jacrev,
 hessian_fwdrev, hessian_revrev) is timed and its peak memory measured wherever
 the model runs it (models.py lists which; vhp, hvp and the hessians need a
