@@ -149,7 +149,7 @@ def test_dirichlet_values():
 
 
 def test_special_functions_against_scipy():
-    from numgrad.distributions._special import erfinv, gammainc
+    erfinv, gammainc = ng.erfinv, ng.igamma
     x = np.concatenate([np.linspace(-0.999, 0.999, 101), [0.0, 1 - 1e-15, -1 + 1e-15]])
     np.testing.assert_allclose(_np(erfinv(_t(x))), sp.erfinv(x), rtol=1e-14, atol=1e-15)
     assert _np(erfinv(_t([1.0, -1.0]))).tolist() == [np.inf, -np.inf]

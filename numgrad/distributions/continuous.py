@@ -10,7 +10,6 @@ import numgrad as ng
 from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
-from numgrad.distributions._special import erfinv
 from numgrad.distributions.distribution import Distribution
 from numgrad.distributions.utils import _no_rsample, _numbers, _standard_normal, broadcast_all
 
@@ -83,7 +82,7 @@ class Normal(Distribution):
         return 0.5 * (1 + ng.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
     def icdf(self, value: Tensor) -> Tensor:
-        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * ng.erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self) -> Tensor:
         return 0.5 + 0.5 * math.log(2 * math.pi) + ng.log(self.scale)

@@ -9,7 +9,6 @@ import numgrad as ng
 from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
-from numgrad.distributions._special import gammainc
 from numgrad.distributions.distribution import Distribution
 from numgrad.distributions.utils import _no_rsample, _numbers, broadcast_all
 
@@ -85,7 +84,7 @@ class Gamma(Distribution):
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        return gammainc(self.concentration, self.rate * value)
+        return ng.igamma(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         c = self.concentration

@@ -35,13 +35,13 @@ __all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp
            "isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not", "logical_and",
            "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
            "floor_divide", "remainder", "fmod", "ceil", "round", "frac", "reciprocal", "hypot",
-           "copysign", "xlogy", "logaddexp", "logit", "lerp", "addcmul", "addcdiv"]
+           "copysign", "xlogy", "logaddexp", "logit", "lerp", "addcmul", "addcdiv", "erfinv", "igamma"]
 _MATH_METHODS = ("exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
                "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
                "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
                "sigmoid", "relu", "erf", "erfc", "lgamma", "digamma", "polygamma",
                "clamp", "clamp_min", "clamp_max", "clip", "ceil", "round", "frac", "reciprocal", "hypot",
-               "copysign", "xlogy", "lerp", "addcmul", "addcdiv", "logit")
+               "copysign", "xlogy", "lerp", "addcmul", "addcdiv", "logit", "erfinv", "igamma")
 # bool/integer ops and rounded division: methods with in-place variants
 _LOGICAL_METHODS = ("logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and",
                     "bitwise_or", "bitwise_xor", "floor_divide", "remainder", "fmod")
@@ -1136,6 +1136,184 @@ def _digamma(x):
 
 
 DIGAMMA, digamma = unary("digamma", _digamma, lambda ctx, g: mul(g, polygamma(1, ctx.saved[0])))
+
+_MAXLOG = 7.09782712893383996843e2
+_BIG = 4.503599627370496e15
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+@numba.njit(cache=True)
+def _erfinv64(x):
+    """Giles' single-precision polynomial ("Approximating the erfinv function", 2010)
+    refined by Newton steps on erf (on log erfc for |x| > 0.5, where 1 - |x| is exact)."""
+    if math.isnan(x) or x < -1.0 or x > 1.0:
+        return math.nan
+    if x == 1.0:
+        return math.inf
+    if x == -1.0:
+        return -math.inf
+    w = -math.log((1.0 - x) * (1.0 + x))
+    if w < 5.0:
+        w -= 2.5
+        p = 2.81022636e-08
+        p = 3.43273939e-07 + p * w
+        p = -3.5233877e-06 + p * w
+        p = -4.39150654e-06 + p * w
+        p = 0.00021858087 + p * w
+        p = -0.00125372503 + p * w
+        p = -0.00417768164 + p * w
+        p = 0.246640727 + p * w
+        p = 1.50140941 + p * w
+    else:
+        w = math.sqrt(w) - 3.0
+        p = -0.000200214257
+        p = 0.000100950558 + p * w
+        p = 0.00134934322 + p * w
+        p = -0.00367342844 + p * w
+        p = 0.00573950773 + p * w
+        p = -0.0076224613 + p * w
+        p = 0.00943887047 + p * w
+        p = 1.00167406 + p * w
+        p = 2.83297682 + p * w
+    y = math.fabs(p * x)
+    a = math.fabs(x)
+    q = 1.0 - a  # exact for a > 0.5
+    for _ in range(8):
+        slope = _TWO_OVER_SQRT_PI * math.exp(-y * y)
+        if slope == 0.0:
+            break
+        if a > 0.5:  # Newton on log(erfc(y)) = log(q): near-quadratic, so far starts converge
+            c = math.erfc(y)
+            step = (math.log(c) - math.log(q)) * c / slope
+        else:
+            step = -(math.erf(y) - a) / slope
+        y += step
+        if math.fabs(step) <= 1e-16 * y:
+            break
+    return y if x >= 0.0 else -y
+
+
+@numba.njit(cache=True)
+def _igam_series(a, x):
+    """P(a, x) by its power series (Cephes' igam), for x <= 1 or x <= a."""
+    ax = a * math.log(x) - x - math.lgamma(a)
+    if ax < -_MAXLOG:
+        return 0.0
+    ax = math.exp(ax)
+    r = a
+    c = 1.0
+    total = 1.0
+    while True:
+        r += 1.0
+        c *= x / r
+        total += c
+        if c / total <= _MACHEP:
+            break
+    return total * ax / a
+
+
+@numba.njit(cache=True)
+def _igamc_fraction(a, x):
+    """Q(a, x) = 1 - P(a, x) by its continued fraction (Cephes' igamc), for x > 1, x > a."""
+    ax = a * math.log(x) - x - math.lgamma(a)
+    if ax < -_MAXLOG:
+        return 0.0
+    ax = math.exp(ax)
+    y = 1.0 - a
+    z = x + y + 1.0
+    c = 0.0
+    pkm2 = 1.0
+    qkm2 = x
+    pkm1 = x + 1.0
+    qkm1 = z * x
+    ans = pkm1 / qkm1
+    while True:
+        c += 1.0
+        y += 1.0
+        z += 2.0
+        yc = y * c
+        pk = pkm1 * z - pkm2 * yc
+        qk = qkm1 * z - qkm2 * yc
+        if qk != 0.0:
+            r = pk / qk
+            t = math.fabs((ans - r) / r)
+            ans = r
+        else:
+            t = 1.0
+        pkm2 = pkm1
+        pkm1 = pk
+        qkm2 = qkm1
+        qkm1 = qk
+        if math.fabs(pk) > _BIG:
+            pkm2 /= _BIG
+            pkm1 /= _BIG
+            qkm2 /= _BIG
+            qkm1 /= _BIG
+        if t <= _MACHEP:
+            break
+    return ans * ax
+
+
+@numba.njit(cache=True)
+def _igamma64(a, x):
+    if math.isnan(a) or math.isnan(x) or a < 0.0 or x < 0.0:
+        return math.nan
+    if a == 0.0:
+        return 1.0 if x > 0.0 else math.nan
+    if x == 0.0:
+        return 0.0
+    if math.isinf(x):
+        return 1.0
+    if x > 1.0 and x > a:
+        return 1.0 - _igamc_fraction(a, x)
+    return _igam_series(a, x)
+
+
+def _erfinv(x):
+    return _erfinv64(float(x))
+
+
+def _erfinv_derivative(ctx, g: Tensor) -> Tensor:
+    """g * sqrt(pi) / 2 * exp(erfinv(x)^2), from the saved output."""
+    return mul(g, mul(exp(square(ctx.output)), math.sqrt(math.pi) / 2))
+
+
+ERFINV, erfinv = unary("erfinv", _erfinv, _erfinv_derivative, save=(), save_output=True)
+
+
+def _igamma(a, x):
+    return _igamma64(float(a), float(x))
+
+
+def _igamma_density(a: Tensor, x: Tensor) -> Tensor:
+    """d/dx igamma(a, x) = x^(a-1) e^-x / Gamma(a)."""
+    return exp(sub(sub(xlogy(sub(a, 1.0), x), x), lgamma(a)))
+
+
+def _igamma_no_input_derivative():
+    raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+
+
+def _igamma_vjp(ctx, g):
+    if ctx.needs_input_grad[0]:
+        _igamma_no_input_derivative()
+    return None, unbroadcast(ctx, mul(g, _igamma_density(*ctx.saved)), 1)
+
+
+def _igamma_jvp(ctx, ta, tx):
+    if ta is not None:
+        _igamma_no_input_derivative()
+    return _jvp_sum(ctx, (None, tx), None, lambda t: mul(t, _igamma_density(*ctx.saved)))
+
+
+IGAMMA = elementwise("igamma", _igamma, _igamma_vjp, _igamma_jvp, save=(0, 1))
+
+
+def igamma(input: Tensor, other: Tensor) -> Tensor:
+    """The regularized lower incomplete gamma function P(input, other) (PyTorch's igamma,
+    torch.special.gammainc); differentiable in `other` only, as PyTorch's."""
+    a, b = binary_args(input, other)
+    return apply(IGAMMA, (_floating(a), _floating(b)))
 
 
 def _polygamma(n, x):
