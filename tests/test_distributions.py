@@ -449,6 +449,9 @@ def test_constant_parameter_terms_follow_changes():
     np.testing.assert_allclose(_np(g.log_prob(x)), st.gamma.logpdf(2.0, 2.0, scale=1 / 3),
                                rtol=1e-6)
     assert not np.allclose(lp1, _np(g.log_prob(x)))
+    g.rate.numpy()[:] = 5.0  # a write no version counter sees
+    np.testing.assert_allclose(_np(g.log_prob(x)), st.gamma.logpdf(2.0, 2.0, scale=1 / 5),
+                               rtol=1e-6)
 
 
 # ----- validation ---------------------------------------------------------------------------

@@ -11,6 +11,10 @@ from numgrad.distributions.utils import lazy_property
 
 __all__ = ["Distribution"]
 
+# parameters up to this size have their log_prob terms memoized (see _param_terms): there
+# Python's per-op cost dominates, and comparing their bytes is cheap
+_MEMO_MAX_SIZE = 256
+
 
 _CALLED = object()  # Distribution._terms after the first call of _param_terms
 
@@ -210,19 +214,16 @@ class Distribution:
 
     def _param_terms(self) -> Any:
         """`self._compute_terms()`: log_prob's terms that depend only on the parameters
-        named in `_term_params`. From the second call on, while those parameters are
-        constants (no grad, no tangent, not modified or replaced since), the terms are
-        computed once and reused: a prior's log_prob then costs only the ops that
-        involve the value."""
+        named in `_term_params`. While those parameters are small constants (no grad, no
+        tangent) holding the same bytes, the terms are computed once and reused: a
+        prior's log_prob then costs only the ops that involve the value. The bytes are
+        compared, not only the version counter, as writes through `.numpy()` bypass it."""
         memo = self._terms
-        if memo is None:  # first call (most distributions are used once): no bookkeeping
-            self._terms = _CALLED
-            return self._compute_terms()
         d = self.__dict__
-        if memo is not _CALLED:
-            for name, p, data, version in memo[1]:
-                if (d.get(name) is not p or p._data is not data or p._version[0] != version
-                        or p._requires_grad or p._fw):
+        if memo is not None:
+            for name, p, data, content in memo[1]:
+                if (d.get(name) is not p or p._data is not data or p._requires_grad or p._fw
+                        or data.tobytes() != content):
                     break
             else:
                 return memo[0]
@@ -230,9 +231,10 @@ class Distribution:
         entries = []
         for name in self._term_params:
             p = d[name]
-            if p._requires_grad or p._fw:
+            data = p._data
+            if p._requires_grad or p._fw or data.size > _MEMO_MAX_SIZE:
                 return terms
-            entries.append((name, p, p._data, p._version[0]))
+            entries.append((name, p, data, data.tobytes()))
         self._terms = (terms, tuple(entries))
         return terms
 
