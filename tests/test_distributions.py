@@ -3,6 +3,7 @@
 and its messages, expand, KL divergences, and PyTorch's functional-autograd
 benchmark models (with an optional comparison against torch.distributions)."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -709,10 +710,185 @@ def test_register_kl_dispatch():
         del kl._KL_REGISTRY[MyNormal, dist.Normal]
         kl._KL_MEMOIZE.clear()
     with pytest.raises(NotImplementedError, match="^No KL\\(p \\|\\| q\\) is implemented for p "
-                                                  "type Normal and q type Gamma$"):
-        dist.kl_divergence(dist.Normal(0., 1.), dist.Gamma(1., 1.))
+                                                  "type Normal and q type Dirichlet$"):
+        dist.kl_divergence(dist.Normal(0., 1.), dist.Dirichlet(ng.ones(2)))
     with pytest.raises(TypeError):
         dist.register_kl(int, dist.Normal)
+
+
+
+def _kl_by_quadrature(p, q, lo, hi):
+    """KL(p || q) of two scipy frozen distributions by numerical integration over [lo, hi]."""
+    import scipy.integrate as si
+
+    def integrand(x):
+        density = p.pdf(x)
+        return density * (p.logpdf(x) - q.logpdf(x)) if density > 0 else 0.0
+    return si.quad(integrand, lo, hi, limit=200, epsabs=1e-13, epsrel=1e-11)[0]
+
+
+@pytest.mark.parametrize("p,q,ref_p,ref_q,lo,hi", [
+    (dist.Normal(_t(0.3), _t(0.8)), dist.Laplace(_t(-0.5), _t(1.5)),
+     st.norm(0.3, 0.8), st.laplace(-0.5, 1.5), -20, 20),
+    (dist.Laplace(_t(0.3), _t(0.8)), dist.Normal(_t(-0.5), _t(1.5)),
+     st.laplace(0.3, 0.8), st.norm(-0.5, 1.5), -40, 40),
+    (dist.Gamma(_t(2.5), _t(1.5)), dist.Normal(_t(1.), _t(2.)),
+     st.gamma(2.5, scale=1 / 1.5), st.norm(1., 2.), 0, 60),
+    (dist.Gamma(_t(2.5), _t(1.5)), dist.Exponential(_t(0.7)),
+     st.gamma(2.5, scale=1 / 1.5), st.expon(scale=1 / 0.7), 0, 60),
+    (dist.Exponential(_t(0.7)), dist.Gamma(_t(2.5), _t(1.5)),
+     st.expon(scale=1 / 0.7), st.gamma(2.5, scale=1 / 1.5), 0, 60),
+    (dist.Exponential(_t(0.7)), dist.Normal(_t(1.), _t(2.)),
+     st.expon(scale=1 / 0.7), st.norm(1., 2.), 0, 60),
+    (dist.Beta(_t(2.5), _t(1.5)), dist.Normal(_t(0.3), _t(0.4)),
+     st.beta(2.5, 1.5), st.norm(0.3, 0.4), 0, 1),
+    (dist.Beta(_t(2.5), _t(1.5)), dist.Gamma(_t(2.), _t(3.)),
+     st.beta(2.5, 1.5), st.gamma(2., scale=1 / 3.), 0, 1),
+    (dist.Beta(_t(2.5), _t(1.5)), dist.Exponential(_t(3.)),
+     st.beta(2.5, 1.5), st.expon(scale=1 / 3.), 0, 1),
+    (dist.Beta(_t(2.5), _t(1.5)), dist.Uniform(_t(-1.), _t(2.)),
+     st.beta(2.5, 1.5), st.uniform(-1., 3.), 0, 1),
+    (dist.Uniform(_t(0.2), _t(0.7)), dist.Beta(_t(2.5), _t(1.5)),
+     st.uniform(0.2, 0.5), st.beta(2.5, 1.5), 0.2, 0.7),
+    (dist.Uniform(_t(0.2), _t(1.7)), dist.Gamma(_t(2.5), _t(1.5)),
+     st.uniform(0.2, 1.5), st.gamma(2.5, scale=1 / 1.5), 0.2, 1.7),
+    (dist.Uniform(_t(0.2), _t(1.7)), dist.Exponential(_t(1.5)),
+     st.uniform(0.2, 1.5), st.expon(scale=1 / 1.5), 0.2, 1.7),
+    (dist.Uniform(_t(-0.2), _t(1.7)), dist.Normal(_t(1.), _t(2.)),
+     st.uniform(-0.2, 1.9), st.norm(1., 2.), -0.2, 1.7),
+])
+def test_kl_between_families_against_quadrature(p, q, ref_p, ref_q, lo, hi):
+    np.testing.assert_allclose(_np(dist.kl_divergence(p, q)),
+                               _kl_by_quadrature(ref_p, ref_q, lo, hi), rtol=1e-7)
+
+
+def test_kl_between_families_infinite_and_differentiable():
+    for p in [dist.Normal(_t([0., 1.]), 1.), dist.Laplace(_t([0., 1.]), 1.),
+              dist.Gamma(_t([1., 2.]), 1.), dist.Exponential(_t([1., 2.]))]:
+        for q in [dist.Uniform(0., 1.), dist.Beta(1., 2.)]:
+            assert np.all(_np(dist.kl_divergence(p, q)) == np.inf)
+    assert np.all(_np(dist.kl_divergence(dist.Normal(_t([0.]), 1.), dist.Gamma(1., 1.))) == np.inf)
+    # support of p not inside q's: inf
+    kl = dist.kl_divergence(dist.Uniform(_t([-0.5, 0.2]), _t([0.5, 0.6])), dist.Beta(2., 2.))
+    assert _np(kl)[0] == np.inf and np.isfinite(_np(kl)[1])
+    kl = dist.kl_divergence(dist.Beta(2., 2.), dist.Uniform(_t([0.1, -1.]), _t([1., 1.])))
+    assert _np(kl)[0] == np.inf and np.isfinite(_np(kl)[1])
+
+    def fn(loc, scale, rate):
+        return dist.kl_divergence(dist.Normal(loc, scale), dist.Laplace(rate, scale + 1))
+    assert gradcheck(fn, (_t([0.3, -1.], True), _t([0.5, 2.], True), _t([0.1, 0.2], True)),
+                     check_forward_ad=True)
+    assert gradgradcheck(fn, (_t([0.3, -1.], True), _t([0.5, 2.], True), _t([0.1, 0.2], True)))
+
+
+# ----- Independent --------------------------------------------------------------------------
+
+def test_independent():
+    loc = _t(np.linspace(-1, 1, 6).reshape(2, 3), True)
+    scale = _t(np.linspace(0.5, 2, 6).reshape(2, 3))
+    base = dist.Normal(loc, scale)
+    d = dist.Independent(base, 1)
+    assert d.batch_shape == (2,) and d.event_shape == (3,) and d.has_rsample
+    assert repr(d) == ("Independent(Normal(loc: torch.Size([2, 3]), scale: torch.Size([2, 3])), 1)")
+    assert repr(d.support) == "IndependentConstraint(Real(), 1)"
+    x = np.linspace(0, 1, 6).reshape(2, 3)
+    np.testing.assert_allclose(_np(d.log_prob(_t(x))),
+                               st.norm(_np(loc), _np(scale)).logpdf(x).sum(-1), rtol=1e-12)
+    np.testing.assert_allclose(_np(d.entropy()), _np(base.entropy()).sum(-1), rtol=1e-12)
+    assert _np(dist.Independent(base, 2).log_prob(_t(x))).shape == ()
+    assert dist.Independent(base, 0).log_prob(_t(x)).shape == (2, 3)
+    assert d.sample((4,)).shape == (4, 2, 3) and d.rsample().requires_grad
+    np.testing.assert_array_equal(_np(d.mean), _np(loc))
+    d.log_prob(_t(x)).sum().backward()
+    np.testing.assert_allclose(_np(loc.grad), (x - _np(loc)) / _np(scale) ** 2, rtol=1e-12)
+    e = d.expand((4, 2))
+    assert e.batch_shape == (4, 2) and e.event_shape == (3,)
+    assert e.base_dist.batch_shape == (4, 2, 3)
+    q = dist.Normal(ng.zeros(2, 3, dtype=ng.float64), 2.)
+    kl = dist.kl_divergence(d, dist.Independent(q, 1))
+    expected = _np(dist.kl_divergence(base, q))
+    np.testing.assert_allclose(_np(kl), expected.sum(-1), rtol=1e-12)
+    with pytest.raises(NotImplementedError):
+        dist.kl_divergence(d, dist.Independent(base, 2))
+    with pytest.raises(ValueError, match=r"^Expected reinterpreted_batch_ndims <= "
+                                         r"len\(base_distribution.batch_shape\), actual 3 vs 2$"):
+        dist.Independent(base, 3)
+    with pytest.raises(ValueError, match="^Expected value argument"):
+        dist.Independent(dist.Uniform(ng.zeros(3), 1.), 1).log_prob(ng.tensor([0.5, 0.5, 2.]))
+    with pytest.raises(NotImplementedError, match="^Enumeration over cartesian product"):
+        dist.Independent(dist.Bernoulli(ng.ones(3) / 2), 1).enumerate_support()
+    assert dist.Independent(dist.Bernoulli(ng.ones(3) / 2), 0).enumerate_support().shape == (2, 3)
+
+
+# ----- regressions --------------------------------------------------------------------------
+
+def test_bernoulli_mode_of_zero_dim_probs():
+    assert dist.Bernoulli(ng.tensor(0.3)).mode.item() == 0.
+    assert dist.Bernoulli(0.7).mode.item() == 1.
+    assert math.isnan(dist.Bernoulli(ng.tensor(0.5)).mode.item())
+    np.testing.assert_array_equal(_np(dist.Bernoulli(ng.tensor([0.5, 0.7, 0.2])).mode),
+                                  [np.nan, 1., 0.])
+
+
+@pytest.mark.parametrize("make,error,message", [
+    (lambda: dist.Normal(ng.tensor([0, 1]), 1), NotImplementedError,
+     "\"normal_kernel_cpu\" not implemented for 'Long'"),
+    (lambda: dist.StudentT(ng.tensor([1, 2])), NotImplementedError,
+     "\"normal_kernel_cpu\" not implemented for 'Long'"),
+    (lambda: dist.Uniform(ng.tensor([0, 1]), ng.tensor([2, 3])), NotImplementedError,
+     "\"check_uniform_bounds\" not implemented for 'Long'"),
+    (lambda: dist.Gamma(ng.tensor([1, 2]), ng.tensor([1, 2])), NotImplementedError,
+     "\"gamma_cpu\" not implemented for 'Long'"),
+    (lambda: dist.Dirichlet(ng.tensor([1, 2])), NotImplementedError,
+     "\"dirichlet\" not implemented for 'Long'"),
+    (lambda: dist.Beta(ng.tensor([1, 2]), ng.tensor([1, 2])), NotImplementedError,
+     "\"dirichlet\" not implemented for 'Long'"),
+    (lambda: dist.Bernoulli(ng.tensor([0, 1]), validate_args=False), NotImplementedError,
+     "\"bernoulli_tensor_cpu_p_\" not implemented for 'Long'"),
+    (lambda: dist.Exponential(ng.tensor([1, 2])), RuntimeError,
+     "Exponential distribution is a continuous probability distribution. dtype must be a "
+     "floating point but you specified Long"),
+    (lambda: dist.Laplace(ng.tensor([1, 2]), ng.tensor([1, 2])), TypeError,
+     "torch.finfo() requires a floating point input type."),
+])
+def test_sampling_integer_parameters_raises_as_pytorch(make, error, message):
+    # integer parameters used to give samples with truncated (integer) noise
+    d = make()
+    for method in ["sample", "rsample"]:
+        if method == "rsample" and not d.has_rsample:
+            continue
+        with pytest.raises(error, match="^" + re.escape(message)):
+            getattr(d, method)()
+
+
+def test_bernoulli_integer_probs_logits_type_error():
+    with pytest.raises(TypeError, match=r"^torch.finfo\(\) requires a floating point input type"):
+        dist.Bernoulli(ng.tensor([0, 1])).logits
+
+
+def test_studentt_df_checked_by_its_chi2(validation_default):
+    # PyTorch validates df in the Chi2 it builds, with the default validation, first
+    msg = ("^Expected parameter df (Tensor of shape ()) of distribution Chi2() to satisfy the "
+           "constraint GreaterThan(lower_bound=0.0), but found invalid values:\n-1.0$")
+    for va in [None, True, False]:
+        with pytest.raises(ValueError, match=re.escape(msg[1:-1])):
+            dist.StudentT(-1., validate_args=va)
+    dist.Distribution.set_default_validate_args(False)
+    dist.StudentT(-1.)
+    with pytest.raises(ValueError, match=r"distribution StudentT\(df: -1.0"):
+        dist.StudentT(-1., validate_args=True)
+
+
+def test_categorical_log_prob_with_and_without_broadcasting():
+    p = np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])
+    d = dist.Categorical(_t(p))
+    np.testing.assert_allclose(_np(d.log_prob(ng.tensor([2, 0]))), np.log([0.5, 0.6]), rtol=1e-12)
+    np.testing.assert_allclose(_np(d.log_prob(ng.tensor([[2], [1], [0]]))),
+                               np.log(p[:, [2, 1, 0]].T), rtol=1e-12)
+    np.testing.assert_allclose(_np(d.log_prob(ng.tensor([1., 2.]))), np.log([0.3, 0.3]),
+                               rtol=1e-12)
+    np.testing.assert_allclose(_np(d.log_prob(ng.tensor([1], dtype=ng.int32))), np.log([0.3, 0.1]),
+                               rtol=1e-12)
 
 
 # ----- PyTorch's functional-autograd benchmark models --------------------------------------

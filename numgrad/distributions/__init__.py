@@ -15,8 +15,9 @@ from numgrad.distributions.continuous import Laplace, Normal, StudentT, Uniform
 from numgrad.distributions.discrete import Bernoulli, Categorical
 from numgrad.distributions.distribution import Distribution
 from numgrad.distributions.gamma import Beta, Dirichlet, Exponential, Gamma
+from numgrad.distributions.independent import Independent
 from numgrad.distributions.kl import kl_divergence, register_kl
 
 __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma",
-           "Laplace", "Normal", "StudentT", "Uniform", "constraints", "kl_divergence",
-           "register_kl"]
+           "Independent", "Laplace", "Normal", "StudentT", "Uniform", "constraints",
+           "kl_divergence", "register_kl"]

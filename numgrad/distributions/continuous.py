@@ -10,8 +10,9 @@ import numgrad as ng
 from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
-from numgrad.distributions.distribution import Distribution
-from numgrad.distributions.utils import _no_rsample, _numbers, _standard_normal, broadcast_all
+from numgrad.distributions.distribution import Distribution, _invalid_parameter
+from numgrad.distributions.utils import (_finfo, _floating, _no_rsample, _numbers, _standard_normal,
+                                         broadcast_all)
 
 __all__ = ["Normal", "Laplace", "Uniform", "StudentT"]
 
@@ -59,7 +60,7 @@ class Normal(Distribution):
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         loc, scale = self.loc._data, self.scale._data
-        eps = _rng[0].standard_normal(shape).astype(loc.dtype, copy=False)
+        eps = _standard_normal(shape, loc.dtype)._data
         return Tensor._make(np.asarray(loc + eps * scale))
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
@@ -125,7 +126,7 @@ class Laplace(Distribution):
     def _signed_log1p(self, shape: tuple) -> np.ndarray:
         """sign(u) * log1p(-|u|) for u uniform on [eps - 1, 1), in the parameters' dtype."""
         dt = self.loc._data.dtype
-        u = _rng[0].uniform(np.finfo(dt).eps - 1, 1, shape)
+        u = _rng[0].uniform(_finfo(dt).eps - 1, 1, shape)
         return np.asarray(np.sign(u) * np.log1p(-np.abs(u))).astype(dt)
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
@@ -201,12 +202,13 @@ class Uniform(Distribution):
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         low, high = self.low._data, self.high._data
-        u = _rng[0].random(shape).astype(low.dtype, copy=False)
+        u = _rng[0].random(shape).astype(_floating(low.dtype, "check_uniform_bounds"), copy=False)
         return Tensor._make(np.asarray(low + u * (high - low)))
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        u = Tensor._make(_rng[0].random(shape).astype(self.low.dtype, copy=False))
+        dt = _floating(self.low._data.dtype, "check_uniform_bounds")
+        u = Tensor._make(_rng[0].random(shape).astype(dt, copy=False))
         return self.low + u * (self.high - self.low)
 
     def _compute_terms(self) -> Tensor:
@@ -246,6 +248,9 @@ class StudentT(Distribution):
     def __init__(self, df: Tensor | float, loc: Tensor | float = 0.0, scale: Tensor | float = 1.0,
                  validate_args: bool | None = None) -> None:
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        if Distribution._validate_args and not constraints.positive._holds(self.df._data):
+            # PyTorch checks df first, in the Chi2 it makes, even when validate_args is False
+            raise _invalid_parameter("df", self.df, "Chi2()", constraints.positive)
         super().__init__(self.df._data.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "StudentT":
@@ -276,7 +281,7 @@ class StudentT(Distribution):
         # X / sqrt(Z / df), X ~ N(0, 1), Z ~ Chi2(df) = Gamma(df / 2, rate 1 / 2)
         shape = self._extended_shape(sample_shape)
         df = self.df._data
-        dt = df.dtype
+        dt = _floating(df.dtype, "normal_kernel_cpu")
         rng = _rng[0]
         x = rng.standard_normal(shape).astype(dt)
         z = np.asarray(rng.standard_gamma(np.broadcast_to(0.5 * df.astype(np.float64), shape)))

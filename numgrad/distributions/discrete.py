@@ -13,8 +13,8 @@ from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
 from numgrad.distributions.distribution import Distribution
-from numgrad.distributions.utils import (_broadcast_tensors, broadcast_all, lazy_property,
-                                         logits_to_probs, probs_to_logits)
+from numgrad.distributions.utils import (_broadcast_tensors, _floating, broadcast_all,
+                                         lazy_property, logits_to_probs, probs_to_logits)
 from numgrad.nn.functional import binary_cross_entropy_with_logits
 
 __all__ = ["Bernoulli", "Categorical"]
@@ -57,9 +57,8 @@ class Bernoulli(Distribution):
     @property
     def mode(self) -> Tensor:
         p = self.probs._data
-        mode = (p >= 0.5).astype(p.dtype)
-        mode[p == 0.5] = math.nan
-        return Tensor._make(np.asarray(mode))
+        mode = np.where(p == 0.5, math.nan, p >= 0.5).astype(p.dtype)
+        return Tensor._make(mode)
 
     @property
     def variance(self) -> Tensor:
@@ -80,7 +79,8 @@ class Bernoulli(Distribution):
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         p = self.probs._data
-        return Tensor._make(np.asarray(_rng[0].random(shape) < p).astype(p.dtype))
+        dt = _floating(p.dtype, "bernoulli_tensor_cpu_p_")
+        return Tensor._make(np.asarray(_rng[0].random(shape) < p).astype(dt))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
@@ -174,9 +174,13 @@ class Categorical(Distribution):
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        value = value.long().unsqueeze(-1)
-        value, log_pmf = _broadcast_tensors([value, self.logits])
-        value = value[..., :1]
+        if value._data.dtype != np.int64:
+            value = value.long()
+        value = value.unsqueeze(-1)
+        log_pmf = self.logits
+        if value._data.shape[:-1] != log_pmf._data.shape[:-1]:
+            value, log_pmf = _broadcast_tensors([value, log_pmf])
+            value = value[..., :1]
         return log_pmf.gather(-1, value).squeeze(-1)
 
     def entropy(self) -> Tensor:

@@ -23,6 +23,16 @@ def _size(shape: Sequence[int]) -> str:
     return f"torch.Size({list(shape)})"
 
 
+def _invalid_parameter(param: str, value: Tensor, owner: str,
+                       constraint: constraints.Constraint) -> ValueError:
+    """PyTorch's error for parameter `param` of distribution `owner` (its repr) outside
+    `constraint`."""
+    return ValueError(
+        f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) of "
+        f"distribution {owner} to satisfy the constraint {constraint!r}, but found invalid "
+        f"values:\n{value}")
+
+
 class Distribution:
     """Base class of probability distributions: `batch_shape` (independent, possibly
     different distributions) by `event_shape` (the shape of one sample).
@@ -74,10 +84,7 @@ class Distribution:
                 continue  # a lazily derived parameter (Bernoulli's logits from probs, ...)
             value = getattr(self, param)
             if not constraint._holds(value._data):
-                raise ValueError(
-                    f"Expected parameter {param} ({type(value).__name__} of shape "
-                    f"{tuple(value.shape)}) of distribution {self!r} to satisfy the constraint "
-                    f"{constraint!r}, but found invalid values:\n{value}")
+                raise _invalid_parameter(param, value, repr(self), constraint)
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Distribution":
         """A new distribution whose parameters are expanded (not copied) to `batch_shape`

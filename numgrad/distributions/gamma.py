@@ -10,15 +10,16 @@ from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
 from numgrad.distributions.distribution import Distribution
-from numgrad.distributions.utils import _no_rsample, _numbers, broadcast_all
+from numgrad.distributions.utils import _floating, _no_rsample, _numbers, _torch_name, broadcast_all
 
 __all__ = ["Gamma", "Exponential", "Dirichlet", "Beta"]
 
 
-def _standard_gamma(concentration: np.ndarray, shape: tuple) -> np.ndarray:
+def _standard_gamma(concentration: np.ndarray, shape: tuple, kernel: str) -> np.ndarray:
     """Gamma(concentration, 1) samples of `shape`, in concentration's dtype, at least
-    the dtype's smallest normal number (as PyTorch clamps them)."""
-    dt = concentration.dtype
+    the dtype's smallest normal number (as PyTorch clamps them); `kernel` names PyTorch's
+    sampler in the error for an integer concentration."""
+    dt = _floating(concentration.dtype, kernel)
     g = np.asarray(_rng[0].standard_gamma(np.broadcast_to(concentration.astype(np.float64), shape)))
     return np.maximum(g.astype(dt), np.finfo(dt).tiny)
 
@@ -63,7 +64,7 @@ class Gamma(Distribution):
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        g = _standard_gamma(self.concentration._data, shape)
+        g = _standard_gamma(self.concentration._data, shape, "gamma_cpu")
         rate = self.rate._data
         return Tensor._make(np.asarray(np.maximum(g / rate, np.finfo(rate.dtype).tiny)))
 
@@ -126,7 +127,12 @@ class Exponential(Distribution):
 
     def _standard(self, sample_shape: Sequence[int]) -> np.ndarray:
         shape = self._extended_shape(sample_shape)
-        return _rng[0].standard_exponential(shape).astype(self.rate._data.dtype, copy=False)
+        dt = self.rate._data.dtype
+        if dt.kind != "f":
+            raise RuntimeError(
+                "Exponential distribution is a continuous probability distribution. dtype must "
+                f"be a floating point but you specified {_torch_name(dt)}")
+        return _rng[0].standard_exponential(shape).astype(dt, copy=False)
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         return Tensor._make(np.asarray(self._standard(sample_shape) / self.rate._data))
@@ -174,7 +180,8 @@ class Dirichlet(Distribution):
         return self._expand_params(new, batch_shape, ("concentration",))
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        g = _standard_gamma(self.concentration._data, self._extended_shape(sample_shape))
+        shape = self._extended_shape(sample_shape)
+        g = _standard_gamma(self.concentration._data, shape, "dirichlet")
         return Tensor._make(g / g.sum(-1, keepdims=True))
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:

@@ -64,7 +64,33 @@ def _no_rsample(dist: Any) -> NotImplementedError:
 
 
 def _standard_normal(shape: tuple, dtype: np.dtype) -> Tensor:
-    return Tensor._make(_rng[0].standard_normal(shape).astype(dtype, copy=False))
+    return Tensor._make(_rng[0].standard_normal(shape).astype(_floating(dtype, "normal_kernel_cpu"),
+                                                            copy=False))
+
+
+# PyTorch's names of the non-float dtypes, for its messages
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}
+
+
+def _torch_name(dtype: np.dtype) -> str:
+    return _TORCH_NAMES.get(dtype.name, dtype.name)
+
+
+def _floating(dtype: np.dtype, kernel: str) -> np.dtype:
+    """`dtype` if it is a float dtype, else PyTorch's error of its sampling kernel `kernel`
+    (integer parameters would truncate the noise)."""
+    if dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(dtype)}\'')
+    return dtype
+
+
+def _finfo(dtype: np.dtype) -> np.finfo:
+    """np.finfo(dtype), with PyTorch's TypeError (torch.finfo's) for a non-float dtype."""
+    if dtype.kind != "f":
+        raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                        "to handle 'torch.finfo'")
+    return np.finfo(dtype)
 
 
 def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
@@ -76,7 +102,7 @@ def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
 
 def clamp_probs(probs: Tensor) -> Tensor:
     """`probs` clamped to [eps, 1 - eps], eps the machine epsilon of its dtype."""
-    eps = float(np.finfo(probs.dtype).eps)
+    eps = float(_finfo(probs._data.dtype).eps)
     return probs.clamp(min=eps, max=1 - eps)
 
 
