@@ -200,3 +200,17 @@ def test_leaky_relu_second_derivative_is_zero_and_linear_refuses_mixed_dtypes():
     with pytest.raises(RuntimeError, match="^mat1 and mat2 must have the same dtype, but got "
                        "Double and Float$"):
         ng.nn.Linear(2, 1)(ng.ones(1, 2, dtype=ng.float64))
+
+
+def test_div_gradient_in_a_tiny_denominator_does_not_underflow():
+    # -g * a / b**2 computed as -(g * ((a / b) / b)), as PyTorch: b * b underflows to 0
+    a = ng.tensor(0., dtype=ng.float64)
+    b = ng.tensor(1e-160, dtype=ng.float64, requires_grad=True)
+    (a / b).backward()
+    assert b.grad.item() == 0.0
+    a = ng.tensor(3., dtype=ng.float64, requires_grad=True)
+    b = ng.tensor(1e-100, dtype=ng.float64, requires_grad=True)
+    g, = ng.autograd.grad(a / b, b, create_graph=True)
+    assert g.item() == -3e200
+    gg, = ng.autograd.grad(g, b)
+    assert gg.item() == pytest.approx(6e300)  # 2 a / b**3 (PyTorch's order overflows to inf)

@@ -234,13 +234,14 @@ DIV = elementwise(
         lambda t: div_backward_other(t, ctx.saved[0], ctx.saved[1])))
 
 
+# (a / b) / b, not a / (b * b): b * b underflows to 0 for tiny b (PyTorch's order too)
 def _div_backward_other(g, a, b):
-    return -(g * a) / (b * b)
+    return -(g * ((a / b) / b))
 
 
 def _div_backward_other_db(g, a, b):
     """d/db of -g a / b**2 = 2 g a / b**3."""
-    return div(mul(mul(g, a), 2.0), mul(b, mul(b, b)))
+    return mul(mul(g, 2.0), div(div(div(a, b), b), b))
 
 
 def _div_backward_other_vjp(ctx, gg):
