@@ -346,22 +346,17 @@ def _rebuild(data, requires_grad):
 
 def _format(t: Tensor) -> str:
     a = t._data
-    if a.dtype.kind == "f":
-        finite = a[np.isfinite(a)] if a.size else a
-        big = finite.size and (np.abs(finite).max() >= 1e8 or
-                               (np.abs(finite[finite != 0]).min() < 1e-4 if np.any(finite != 0) else False)
-                               and np.abs(finite).max() / max(np.abs(finite[finite != 0]).min(), 1e-300) > 1e3)
-        ints = finite.size and np.all(finite == np.round(finite))
-        if ints and not big:
-            body = np.array2string(a, separator=", ", prefix="tensor(",
-                                   formatter={"float_kind": lambda v: f"{v:.0f}."})
-        else:
-            body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
-                                   floatmode="fixed", suppress_small=False,
-                                   formatter={"float_kind": (lambda v: f"{v:.4e}")} if big else None)
+    summarize = a.size > _PRINT_THRESHOLD
+    fmt = _element_formatter(_summarized(a) if summarize else a)
+    if a.ndim == 0:
+        body = fmt(a.item())
+    elif a.size == 0:
+        body = "[]"
     else:
-        body = np.array2string(a, separator=", ", prefix="tensor(")
+        body = _nested_str(a, len("tensor("), fmt, summarize)
     extras = []
+    if a.size == 0 and a.shape != (0,):
+        extras.append(f"size={tuple(a.shape)}")
     if a.dtype != np.int64 and a.dtype != np.bool_ and a.dtype != _dtype.get_default_dtype():
         extras.append(f"dtype=torch.{a.dtype}")
     if t.grad_fn is not None:
@@ -369,6 +364,66 @@ def _format(t: Tensor) -> str:
     elif t._requires_grad:
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+# PyTorch's print options: summarize beyond 1000 elements with 3 edge items per dim,
+# 80 columns, 4 decimals
+_PRINT_THRESHOLD, _EDGE_ITEMS, _LINE_WIDTH = 1000, 3, 80
+
+
+def _summarized(a: np.ndarray) -> np.ndarray:
+    """The elements a summarized print shows (edge items along every dim), flattened."""
+    if a.ndim == 0:
+        return a.reshape(1)
+    if a.shape[0] > 2 * _EDGE_ITEMS:
+        a = np.concatenate([a[:_EDGE_ITEMS], a[-_EDGE_ITEMS:]])
+    return a if a.ndim == 1 else np.concatenate([_summarized(x) for x in a])
+
+
+def _nested_str(a: np.ndarray, indent: int, fmt, summarize: bool) -> str:
+    """`a` (ndim >= 1) as PyTorch prints it, starting at column `indent`."""
+    n = a.shape[0]
+    cut = summarize and n > 2 * _EDGE_ITEMS
+    rows = (list(range(_EDGE_ITEMS)) + [None] + list(range(n - _EDGE_ITEMS, n))) if cut \
+        else range(n)
+    if a.ndim == 1:
+        items = [" ..." if i is None else fmt(a[i].item()) for i in rows]
+        per_line = max(1, (_LINE_WIDTH - indent) // (len(fmt(a[0].item())) + 2)) if n else 1
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    parts = ["..." if i is None else _nested_str(a[i], indent + 1, fmt, summarize) for i in rows]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def _element_formatter(a: np.ndarray):
+    """PyTorch's element format for the values `a`, right-justified to a common width.
+    Floats: integers as "3.", else 4 decimals, scientific when the nonzero finite
+    magnitudes span more than 1000x or leave [1e-4, 1e8]."""
+    if a.dtype.kind != "f":
+        strs = [str(v) for v in a.reshape(-1).tolist()]
+        width = max([1] + [len(x) for x in strs])
+        return lambda v: str(v).rjust(width)
+    finite = a[np.isfinite(a)]
+    vals = finite[finite != 0].astype(np.float64)
+    int_mode = bool(np.all(vals == np.ceil(vals)))
+    sci = False
+    if vals.size:
+        mags = np.abs(vals)
+        mx, mn = mags.max(), mags.min()
+        sci = mx / mn > 1000.0 or mx > 1.0e8 or (not int_mode and mn < 1.0e-4)
+
+    def fmt(v) -> str:
+        if sci:
+            return f"{v:.4e}"
+        if int_mode:
+            return f"{v:.0f}." if np.isfinite(v) else f"{v:.0f}"
+        return f"{v:.4f}"
+    width = 1
+    if vals.size:  # the widest string comes from an extreme value or magnitude
+        mags = np.abs(vals)
+        for v in (vals.max(), vals.min(), vals[mags.argmax()], vals[mags.argmin()]):
+            width = max(width, len(fmt(v)))
+    return lambda v: fmt(v).rjust(width)
 
 
 def _accumulate_node(t: Tensor) -> AccumulateGrad:

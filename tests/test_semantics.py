@@ -214,3 +214,34 @@ def test_div_gradient_in_a_tiny_denominator_does_not_underflow():
     assert g.item() == -3e200
     gg, = ng.autograd.grad(g, b)
     assert gg.item() == pytest.approx(6e300)  # 2 a / b**3 (PyTorch's order overflows to inf)
+
+
+@pytest.mark.parametrize("data, text", [
+    ([1., -1.], "tensor([ 1., -1.])"),
+    ([float("nan"), 0.], "tensor([nan, 0.])"),
+    ([float("-inf"), float("nan")], "tensor([-inf, nan])"),
+    ([[1., 2.], [-3., 4.]], "tensor([[ 1.,  2.],\n        [-3.,  4.]])"),
+    ([-0.5, 1e-5], "tensor([-5.0000e-01,  1.0000e-05])"),
+    ([0.01, 100.], "tensor([1.0000e-02, 1.0000e+02])"),
+    ([float("nan"), 1e-5], "tensor([       nan, 1.0000e-05])"),
+    ([1.5, -2.25], "tensor([ 1.5000, -2.2500])"),
+    ([[1.], [-10.]], "tensor([[  1.],\n        [-10.]])"),
+    ([[]], "tensor([], size=(1, 0))"),
+    (3.5, "tensor(3.5000)"),
+    ([True, False], "tensor([ True, False])"),
+])
+def test_repr_matches_pytorch(data, text):
+    assert repr(ng.tensor(data)) == text
+
+
+def test_repr_wraps_and_summarizes_as_pytorch():
+    assert repr(ng.arange(30.) - 5) == (
+        "tensor([-5., -4., -3., -2., -1.,  0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,\n"
+        "         9., 10., 11., 12., 13., 14., 15., 16., 17., 18., 19., 20., 21., 22.,\n"
+        "        23., 24.])")
+    assert repr(ng.arange(2000.)) == (
+        "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n"
+        "        1.9990e+03])")
+    assert repr(ng.arange(12.).reshape(2, 2, 3)) == (
+        "tensor([[[ 0.,  1.,  2.],\n         [ 3.,  4.,  5.]],\n\n"
+        "        [[ 6.,  7.,  8.],\n         [ 9., 10., 11.]]])")
