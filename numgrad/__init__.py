@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 from numgrad import _malloc  # noqa: F401  (allocator thresholds: see its docstring)
-from numgrad._dtype import (bool_, double, float, float32, float64, get_default_dtype, int, int32,
-                            int64, long, set_default_dtype)
+from numgrad._dtype import (bool_, double, finfo, float, float32, float64, get_default_dtype, iinfo,
+                            int, int32, int64, long, set_default_dtype)
 from numgrad._tensor import Device, Tensor, as_tensor, device, from_numpy, tensor
 from numgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                                         set_grad_enabled)

@@ -64,3 +64,24 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
         order = "biuf"
         return a if order.index(a.kind) > order.index(b.kind) else b
     return np.promote_types(a, b)
+
+
+def finfo(dtype=None) -> np.finfo:
+    """Machine limits of a float dtype (default: the default dtype): `eps`, `max`, `min`,
+    `tiny` / `smallest_normal`, `resolution`, `bits`, as torch.finfo."""
+    d = get_default_dtype() if dtype is None else np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to "
+                        "handle 'torch.finfo'")
+    return np.finfo(d)
+
+
+def iinfo(dtype) -> np.iinfo:
+    """Machine limits of an integer dtype (`max`, `min`, `bits`), as torch.iinfo."""
+    d = np.dtype(dtype)
+    if d.kind == "b":
+        raise TypeError("torch.bool is not supported by torch.iinfo")
+    if d.kind not in "iu":
+        raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                        "'torch.iinfo'")
+    return np.iinfo(d)

@@ -363,7 +363,17 @@ def _format(t: Tensor) -> str:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+    # suffixes go on a new line where they would pass the line width, as PyTorch's
+    text = "tensor(" + body
+    last_line = len(text) - text.rfind("\n") + 1
+    for e in extras:
+        if last_line + len(e) + 2 > _LINE_WIDTH:
+            text += ",\n" + " " * len("tensor(") + e
+            last_line = len("tensor(") + len(e)
+        else:
+            text += ", " + e
+            last_line += len(e) + 2
+    return text + ")"
 
 
 # PyTorch's print options: summarize beyond 1000 elements with 3 edge items per dim,

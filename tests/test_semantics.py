@@ -245,3 +245,30 @@ def test_repr_wraps_and_summarizes_as_pytorch():
     assert repr(ng.arange(12.).reshape(2, 2, 3)) == (
         "tensor([[[ 0.,  1.,  2.],\n         [ 3.,  4.,  5.]],\n\n"
         "        [[ 6.,  7.,  8.],\n         [ 9., 10., 11.]]])")
+
+
+def test_finfo_and_iinfo():
+    assert ng.finfo(ng.float32).eps == np.finfo(np.float32).eps
+    assert ng.finfo().tiny == np.finfo(ng.get_default_dtype()).tiny
+    assert ng.finfo(ng.ones(2, dtype=ng.float64).dtype).max == np.finfo(np.float64).max
+    assert ng.iinfo(ng.int64).max == 2 ** 63 - 1
+    with pytest.raises(TypeError, match=r"torch.finfo\(\) requires a floating point input type"):
+        ng.finfo(ng.int64)
+    with pytest.raises(TypeError, match=r"torch.iinfo\(\) requires an integer input type"):
+        ng.iinfo(ng.float32)
+
+
+def test_nan_to_num_gradient_is_zero_where_replaced():
+    x = ng.tensor([1.0, float("nan"), float("inf"), -float("inf")], requires_grad=True)
+    y = x.nan_to_num()
+    assert y.tolist()[:2] == [1.0, 0.0] and y[2].item() == np.finfo(np.float32).max
+    (y * ng.tensor([2.0, 3.0, 4.0, 5.0])).sum().backward()
+    assert x.grad.tolist() == [2.0, 0.0, 0.0, 0.0]
+    assert ng.nan_to_num(ng.tensor([1, 2])).tolist() == [1, 2]
+
+
+def test_broadcast_error_is_pytorch_s():
+    with pytest.raises(RuntimeError) as e:
+        ng.zeros(2) - ng.zeros(3)
+    assert str(e.value) == ("The size of tensor a (2) must match the size of tensor b (3) at "
+                            "non-singleton dimension 0")

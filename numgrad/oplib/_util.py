@@ -143,8 +143,7 @@ def _broadcast_shape(sa: tuple, sb: tuple) -> tuple:
         if x != y and x != 1 and y != 1:
             raise RuntimeError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                f"non-singleton dimension {i}"
-                f" (shapes {list(sa)} and {list(sb)})")
+                f"non-singleton dimension {i}")
         out.append(max(x, y) if x != 0 and y != 0 else 0)
     return tuple(out)
 

@@ -35,13 +35,15 @@ __all__ = ["allclose", "isclose", "add", "sub", "mul", "div", "neg", "pow", "exp
            "isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not", "logical_and",
            "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
            "floor_divide", "remainder", "fmod", "ceil", "round", "frac", "reciprocal", "hypot",
-           "copysign", "xlogy", "logaddexp", "logit", "lerp", "addcmul", "addcdiv", "erfinv", "igamma"]
+           "copysign", "xlogy", "logaddexp", "logit", "lerp", "addcmul", "addcdiv", "erfinv", "igamma",
+           "nan_to_num"]
 _MATH_METHODS = ("exp2", "log2", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
                "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
                "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh",
                "sigmoid", "relu", "erf", "erfc", "lgamma", "digamma", "polygamma",
                "clamp", "clamp_min", "clamp_max", "clip", "ceil", "round", "frac", "reciprocal", "hypot",
-               "copysign", "xlogy", "lerp", "addcmul", "addcdiv", "logit", "erfinv", "igamma")
+               "copysign", "xlogy", "lerp", "addcmul", "addcdiv", "logit", "erfinv", "igamma",
+               "nan_to_num")
 # bool/integer ops and rounded division: methods with in-place variants
 _LOGICAL_METHODS = ("logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and",
                     "bitwise_or", "bitwise_xor", "floor_divide", "remainder", "fmod")
@@ -1793,6 +1795,40 @@ ISFINITE, isfinite = _predicate("isfinite", _isfinite, "Where `input` is neither
 ISPOSINF, isposinf = _predicate("isposinf", _isposinf, "Where `input` is +inf (bool result).")
 ISNEGINF, isneginf = _predicate("isneginf", _isneginf, "Where `input` is -inf (bool result).")
 LOGICAL_NOT, logical_not = _predicate("logical_not", _logical_not, "Where `input` is zero (bool result).")
+
+
+def _nan_to_num(x, nan, posinf, neginf):
+    if x != x:
+        return nan
+    if x == math.inf:
+        return posinf
+    if x == -math.inf:
+        return neginf
+    return x
+
+
+def _finite_only(ctx, g: Tensor) -> Tensor:
+    """g where the input was finite, 0 where nan_to_num replaced it."""
+    return where(isfinite(ctx.saved[0]), g, 0.0)
+
+
+NAN_TO_NUM = elementwise(
+    "nan_to_num", _nan_to_num, save=(0,),
+    vjp=lambda ctx, g: (_finite_only(ctx, g), None, None, None),
+    jvp=lambda ctx, t, tn, tp, tm: _finite_only(ctx, t))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """`input` with NaN replaced by `nan` and +-inf by `posinf` / `neginf` (default: the
+    dtype's largest / lowest finite value); integer and bool tensors are copied."""
+    _check_tensor("nan_to_num", input)
+    if input._data.dtype.kind != "f":
+        return clone(input)
+    info = np.finfo(input._data.dtype)
+    return apply(NAN_TO_NUM, (input, _scalar(nan, input),
+                              _scalar(info.max if posinf is None else posinf, input),
+                              _scalar(info.min if neginf is None else neginf, input)))
 
 
 def _logical(name: str, scalar):
