@@ -18,8 +18,10 @@ from numgrad._tensor import Tensor
 
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
            "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
-           "is_dependent", "less_than", "nonnegative", "nonnegative_integer", "positive",
-           "positive_integer", "real", "real_vector", "simplex", "unit_interval"]
+           "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "nonnegative",
+           "nonnegative_integer", "positive", "positive_definite", "positive_integer",
+           "positive_semidefinite", "real", "real_vector", "simplex", "square", "symmetric",
+           "unit_interval"]
 
 
 @numba.njit(cache=True)
@@ -305,6 +307,76 @@ class _Simplex(Constraint):
         return np.all(a >= 0, axis=-1) & (np.abs(a.sum(-1) - 1) < 1e-6)
 
 
+class _LowerTriangular(Constraint):
+    """Lower-triangular square matrices (the last two dims)."""
+
+    event_dim = 2
+
+    def _elementwise(self, a: np.ndarray) -> np.ndarray:
+        return (np.tril(a) == a).all((-2, -1))
+
+
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def _elementwise(self, a: np.ndarray) -> np.ndarray:
+        return (np.tril(a) == a).all((-2, -1)) & (np.diagonal(a, 0, -2, -1) > 0).all(-1)
+
+
+class _Square(Constraint):
+    """Square matrices (the last two dims)."""
+
+    event_dim = 2
+
+    def _elementwise(self, a: np.ndarray) -> np.ndarray:
+        return np.full(a.shape[:-2], a.shape[-2] == a.shape[-1])
+
+
+class _Symmetric(_Square):
+    """Symmetric square matrices (to PyTorch's isclose tolerance, atol 1e-6)."""
+
+    def _elementwise(self, a: np.ndarray) -> np.ndarray:
+        square = super()._elementwise(a)
+        if not square.all():
+            return square
+        return np.isclose(a, np.swapaxes(a, -1, -2), rtol=1e-5, atol=1e-6).all((-2, -1))
+
+
+class _PositiveSemidefinite(_Symmetric):
+    """Symmetric matrices with nonnegative eigenvalues."""
+
+    def _elementwise(self, a: np.ndarray) -> np.ndarray:
+        symmetric = super()._elementwise(a)
+        if not symmetric.all():
+            return symmetric
+        return (np.linalg.eigvalsh(a) >= 0).all(-1)
+
+
+class _PositiveDefinite(_Symmetric):
+    """Symmetric matrices with a Cholesky factorization (positive eigenvalues)."""
+
+    def _elementwise(self, a: np.ndarray) -> np.ndarray:
+        symmetric = super()._elementwise(a)
+        if not symmetric.all():
+            return symmetric
+        flat = a.reshape((-1,) + a.shape[-2:])
+        return np.array([_factors(m) for m in flat]).reshape(a.shape[:-2])
+
+    def _holds(self, a: np.ndarray) -> bool:
+        return bool(_Symmetric._elementwise(self, a).all()) and _factors(a)
+
+
+def _factors(a: np.ndarray) -> bool:
+    """Whether every matrix of `a` has a Cholesky factorization (as torch's cholesky_ex)."""
+    try:
+        np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 independent = _IndependentConstraint
@@ -323,3 +395,9 @@ unit_interval = _Interval(0.0, 1.0)
 interval = _Interval
 half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
+lower_triangular = _LowerTriangular()
+lower_cholesky = _LowerCholesky()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
+positive_definite = _PositiveDefinite()

@@ -11,10 +11,15 @@ import numpy as np
 import numgrad as ng
 from numgrad._tensor import Tensor
 from numgrad.distributions.continuous import Laplace, Normal, Uniform
+from numgrad.distributions.counts import Binomial, Geometric, Poisson
 from numgrad.distributions.discrete import Bernoulli, Categorical
 from numgrad.distributions.distribution import Distribution
 from numgrad.distributions.gamma import Beta, Dirichlet, Exponential, Gamma
 from numgrad.distributions.independent import Independent, _sum_rightmost
+from numgrad.distributions.multivariate_normal import (MultivariateNormal, _batch_mahalanobis,
+                                                       _broadcast_shapes)
+from numgrad.distributions.transformed import Cauchy, HalfCauchy, HalfNormal, LogNormal
+from numgrad.linalg import solve_triangular
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -179,6 +184,65 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p: MultivariateNormal,
+                                              q: MultivariateNormal) -> Tensor:
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with different event "
+                         "shapes cannot be computed")
+    pL, qL = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = (qL.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+                  - pL.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+    n = p.event_shape[0]
+    shape = _broadcast_shapes(qL.shape[:-2], pL.shape[:-2]) + (n, n)
+    # tr(Sq^-1 Sp) = |Lq^-1 Lp|_F^2
+    X = solve_triangular(qL if qL.shape == shape else qL.expand(shape),
+                         pL if pL.shape == shape else pL.expand(shape), upper=False)
+    term2 = X.pow(2).reshape(shape[:-2] + (n * n,)).sum(-1)
+    term3 = _batch_mahalanobis(qL, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    n_p, n_q = p.total_count._data, q.total_count._data
+    if (n_p < n_q).any():
+        raise NotImplementedError(
+            "KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    return _inf_where(n_p > n_q, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    return -p.entropy() - ng.log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(HalfNormal, HalfNormal)
+@register_kl(LogNormal, LogNormal)
+def _kl_normal_bases(p: HalfNormal | LogNormal, q: HalfNormal | LogNormal) -> Tensor:
+    # PyTorch: the same transform of two Normals (its TransformedDistribution pair)
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+    t2 = (4 * p.scale * q.scale).log()
+    return t1 - t2
+
+
+@register_kl(HalfCauchy, HalfCauchy)
+def _kl_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy) -> Tensor:
+    return _kl_cauchy_cauchy(p.base_dist, q.base_dist)
+
+
 # ----- pairs of different families (PyTorch's) --------------------------------------------
 
 _EULER_GAMMA = 0.57721566490153286060
@@ -223,6 +287,17 @@ def _kl_gamma_infinity(p: Gamma, q: Distribution) -> Tensor:
 @register_kl(Exponential, Uniform)
 def _kl_exponential_infinity(p: Exponential, q: Distribution) -> Tensor:
     return _infinite_like(p.rate)
+
+
+@register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
+def _kl_poisson_infinity(p: Poisson, q: Distribution) -> Tensor:
+    return _infinite_like(p.rate)
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson) -> Tensor:
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
 
 
 @register_kl(Beta, Exponential)

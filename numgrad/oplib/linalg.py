@@ -1,5 +1,5 @@
-"""Matrix products (BLAS through numpy), einsum, trace and the ops behind
-numgrad.linalg (vector_norm, norm, det, inv, solve, cholesky).
+"""Matrix products (BLAS through numpy), einsum, trace, cholesky_inverse and the ops
+behind numgrad.linalg (vector_norm, norm, det, inv, solve, solve_triangular, cholesky).
 
 Forward passes call numpy (BLAS / LAPACK, batched over leading dims); the
 derivative rules are the standard matrix-calculus formulas written with
@@ -18,14 +18,16 @@ from numgrad import _dtype
 from numgrad._tensor import Tensor, apply
 from numgrad.oplib._util import (as_tensor_arg, check_broadcast, normalize_dim, sum_to,
                                  to_dtype_tensor)
+from numgrad.oplib.indexing import tril, triu
 from numgrad.oplib.pointwise import add, mul, neg, sub
 from numgrad.oplib.reduction import amax, amin, sum, vector_norm
 from numgrad.oplib.shape import expand, reshape, transpose
 from numgrad.ops.registry import primitive
 
-__all__ = ["linear", "matmul", "mm", "bmm", "dot", "outer", "einsum", "trace", "det", "inverse"]
+__all__ = ["linear", "matmul", "mm", "bmm", "dot", "outer", "einsum", "trace", "det", "inverse",
+           "cholesky_inverse"]
 # functions that are also Tensor methods
-METHODS = ("matmul", "mm", "bmm", "dot", "outer", "trace", "det", "inverse")
+METHODS = ("matmul", "mm", "bmm", "dot", "outer", "trace", "det", "inverse", "cholesky_inverse")
 # functions that get in-place variants (`x.name_()`, `numgrad.name_(x)`)
 INPLACE = ()
 
@@ -667,6 +669,107 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     _check_square("linalg.cholesky", A)
     L = apply(CHOLESKY, (A,))
     return _mT(L) if upper else L
+
+
+def _triangle(A: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
+    """The triangle of A that solve_triangular reads (a new array), unit diagonal if asked."""
+    T = np.triu(A) if upper else np.tril(A)
+    if unitriangular:
+        i = np.arange(A.shape[-1])
+        T[..., i, i] = 1
+    return T
+
+
+def _substitute(T: np.ndarray, B: np.ndarray, upper: bool) -> np.ndarray:
+    """Forward (or back) substitution, row by row: inf / nan where T is singular, as LAPACK's
+    trsm, where LU factorization refuses."""
+    n = T.shape[-1]
+    batch = np.broadcast_shapes(T.shape[:-2], B.shape[:-2])
+    X = np.zeros(batch + B.shape[-2:], np.result_type(T, B))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (range(n - 1, -1, -1) if upper else range(n)):
+            # rows of X not solved yet are 0, so the whole row of T may multiply X
+            done = np.matmul(T[..., i:i + 1, :], X)[..., 0, :]
+            X[..., i, :] = (B[..., i, :] - done) / T[..., i, i, None]
+    return X
+
+
+def _solve_triangular_cpu(op, A, B, upper, unitriangular):
+    T = _triangle(A, upper, unitriangular)
+    try:
+        return np.linalg.solve(T, B)
+    except np.linalg.LinAlgError:
+        return _substitute(T, B, upper)
+
+
+def _tri_tangent(t: Tensor, upper: bool, unitriangular: bool) -> Tensor:
+    """The part of a (co)tangent of A that solve_triangular reads: its triangle, without the
+    diagonal when that is taken as ones."""
+    k = 1 if unitriangular else 0
+    return triu(t, k) if upper else tril(t, -k)
+
+
+def _solve_triangular_vjp(ctx, g):
+    """With X = T^-1 B (T the triangle read): gB = T^-T g, gA = tri(-gB X^T)."""
+    A = ctx.saved[0]
+    p = ctx.params
+    nb = g.ndim - len(ctx.out_shape)
+    gB = apply(SOLVE_TRIANGULAR, (_mT(A), g),
+               {"upper": not p["upper"], "unitriangular": p["unitriangular"]})
+    gA = None
+    if ctx.needs_input_grad[0]:
+        gA = _tri_tangent(sum_to(neg(matmul(gB, _mT(ctx.output))), ctx.in_shapes[0], nb),
+                          p["upper"], p["unitriangular"])
+    return gA, sum_to(gB, ctx.in_shapes[1], nb) if ctx.needs_input_grad[1] else None
+
+
+def _solve_triangular_jvp(ctx, tA, tB):
+    """dX = T^-1 (dB - tri(dA) X)."""
+    n = len(ctx.out_shape)
+    p = ctx.params
+    if tA is not None:
+        tA = matmul(_tri_tangent(_pad_batch(tA, ctx.in_shapes[0], n), p["upper"],
+                                 p["unitriangular"]), ctx.output)
+    if tB is not None:
+        tB = _pad_batch(tB, ctx.in_shapes[1], n)
+    rhs = neg(tA) if tB is None else (tB if tA is None else sub(tB, tA))
+    return apply(SOLVE_TRIANGULAR, (ctx.saved[0], rhs), p)
+
+
+SOLVE_TRIANGULAR = primitive("linalg_solve_triangular", _solve_triangular_cpu,
+                             _solve_triangular_vjp, _solve_triangular_jvp, save=(0,),
+                             save_output=True, node_name="LinalgSolveTriangularBackward0")
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """The solution X of A X = B (left=False: X A = B) for triangular A: only its upper
+    (upper=True) or lower triangle is read, its diagonal taken as ones if unitriangular.
+    B has at least 2 dims; batch dims broadcast."""
+    A, B = _same_dtype(A, as_tensor_arg(B, A))
+    _check_square("linalg.solve_triangular", A)
+    if B.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
+                           "dimensions.")
+    if not left:
+        return _mT(solve_triangular(_mT(A), _mT(B), upper=not upper,
+                                    unitriangular=unitriangular))
+    if B.shape[-2] != A.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve_triangular: Incompatible shapes of A and B for the equation AX = B "
+            f"({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+    check_broadcast(A.shape[:-2], B.shape[:-2])
+    return apply(SOLVE_TRIANGULAR, (A, B), {"upper": bool(upper),
+                                           "unitriangular": bool(unitriangular)})
+
+
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
+    """The inverse of A = L L^T from its Cholesky factor L (upper=True: A = U^T U from U);
+    only the factor's triangle is read."""
+    _check_square("cholesky_inverse", input)
+    eye = Tensor._make(np.eye(input.shape[-1], dtype=input.dtype))
+    Finv = solve_triangular(input, eye, upper=upper)
+    return matmul(Finv, _mT(Finv)) if upper else matmul(_mT(Finv), Finv)
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:

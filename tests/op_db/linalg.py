@@ -34,6 +34,13 @@ def _spd_ref(x):
     return x @ np.swapaxes(x, -1, -2) + np.eye(x.shape[-1])
 
 
+def _unit(t):
+    """`t` with ones on its diagonal."""
+    t = t.copy()
+    np.fill_diagonal(t, 1.0)
+    return t
+
+
 def _ein(eq):
     return OpInfo(f"einsum_{eq.replace(',', '_').replace('->', '_to_').replace('...', 'E')}",
                   lambda *xs: ng.einsum(eq, *xs), lambda *xs: np.einsum(eq, *xs), None,
@@ -105,6 +112,26 @@ OPS = [
     OpInfo("cholesky_batched_upper", lambda a: LA.cholesky(_spd(a), upper=True),
            lambda a: np.swapaxes(np.linalg.cholesky(_spd_ref(a)), -1, -2), _n((2, 2, 2)),
            covers=["linalg_cholesky"]),
+    OpInfo("solve_triangular", lambda a, b: LA.solve_triangular(a, b, upper=False),
+           lambda a, b: np.linalg.solve(np.tril(a), b), _well_conditioned((3, 3), (3, 2)),
+           covers=["linalg_solve_triangular"]),
+    OpInfo("solve_triangular_upper_broadcast", lambda a, b: LA.solve_triangular(a, b, upper=True),
+           lambda a, b: np.linalg.solve(np.triu(a), b), _well_conditioned((2, 3, 3), (3, 1)),
+           covers=["linalg_solve_triangular"]),
+    OpInfo("solve_triangular_broadcast_b", lambda a, b: LA.solve_triangular(a, b, upper=False),
+           lambda a, b: np.linalg.solve(np.tril(a), b), _well_conditioned((2, 2), (3, 2, 2)),
+           covers=["linalg_solve_triangular"]),
+    OpInfo("solve_triangular_unit_right",
+           lambda a, b: LA.solve_triangular(a, b, upper=False, left=False, unitriangular=True),
+           lambda a, b: np.swapaxes(np.linalg.solve(
+               np.swapaxes(_unit(np.tril(a)), -1, -2), np.swapaxes(b, -1, -2)), -1, -2),
+           _well_conditioned((3, 3), (2, 3)), covers=["linalg_solve_triangular"]),
+    OpInfo("cholesky_inverse", lambda a: ng.cholesky_inverse(LA.cholesky(_spd(a))),
+           lambda a: np.linalg.inv(_spd_ref(a)), _n((2, 3, 3)),
+           covers=["linalg_cholesky", "linalg_solve_triangular", "matmul"]),
+    OpInfo("cholesky_inverse_upper", lambda a: a.cholesky_inverse(upper=True),
+           lambda a: np.linalg.inv(np.triu(a).T @ np.triu(a)), _well_conditioned((3, 3)),
+           covers=["linalg_solve_triangular", "matmul"]),
     OpInfo("linalg_vector_norm", lambda a: LA.vector_norm(a, 2, (0, 1)),
            lambda a: np.sqrt((a * a).sum((0, 1))), _n((2, 3, 2))),
     OpInfo("linalg_norm_flat", lambda a: LA.norm(a), lambda a: np.linalg.norm(a.ravel()),
