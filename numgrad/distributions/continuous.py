@@ -7,11 +7,12 @@ from typing import Any, Sequence
 import numpy as np
 
 import numgrad as ng
+from numgrad._dtype import finfo
 from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
 from numgrad.distributions.distribution import Distribution, _invalid_parameter
-from numgrad.distributions.utils import (_finfo, _floating, _no_rsample, _numbers, _standard_normal,
+from numgrad.distributions.utils import (_floating, _no_rsample, _numbers, _standard_normal,
                                          broadcast_all)
 
 __all__ = ["Normal", "Laplace", "Uniform", "StudentT"]
@@ -126,7 +127,7 @@ class Laplace(Distribution):
     def _signed_log1p(self, shape: tuple) -> np.ndarray:
         """sign(u) * log1p(-|u|) for u uniform on [eps - 1, 1), in the parameters' dtype."""
         dt = self.loc._data.dtype
-        u = _rng[0].uniform(_finfo(dt).eps - 1, 1, shape)
+        u = _rng[0].uniform(finfo(dt).eps - 1, 1, shape)
         return np.asarray(np.sign(u) * np.log1p(-np.abs(u))).astype(dt)
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numgrad import _dtype
+from numgrad._dtype import finfo
 from numgrad._tensor import Tensor
 from numgrad.autograd import grad_mode
 from numgrad.creation import _rng
@@ -85,14 +86,6 @@ def _floating(dtype: np.dtype, kernel: str) -> np.dtype:
     return dtype
 
 
-def _finfo(dtype: np.dtype) -> np.finfo:
-    """np.finfo(dtype), with PyTorch's TypeError (torch.finfo's) for a non-float dtype."""
-    if dtype.kind != "f":
-        raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
-                        "to handle 'torch.finfo'")
-    return np.finfo(dtype)
-
-
 def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
     """Probabilities from logits: sigmoid (binary) or softmax over the last dim."""
     if is_binary:
@@ -102,7 +95,7 @@ def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
 
 def clamp_probs(probs: Tensor) -> Tensor:
     """`probs` clamped to [eps, 1 - eps], eps the machine epsilon of its dtype."""
-    eps = float(_finfo(probs._data.dtype).eps)
+    eps = float(finfo(probs._data.dtype).eps)
     return probs.clamp(min=eps, max=1 - eps)
 
 
