@@ -1,6 +1,8 @@
 """OpInfo entries for numgrad/oplib/indexing.py (__getitem__, __setitem__ and indexing ops)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import numgrad as ng
@@ -21,6 +23,11 @@ def _with(*consts):
         np.array(c) for c in consts[1:])
 
 
+def _with_tensor_value(shape, *consts):
+    """Inputs: a float array of `shape`, a float 0-d array, then constant arrays."""
+    return lambda rng, dt: _xs(shape, ())(rng, dt) + tuple(np.array(c) for c in consts)
+
+
 def _setitem(x, key, v):
     y = x.clone()
     y[key] = v
@@ -34,6 +41,76 @@ def _np_setitem(x, key, v, add=False):
     else:
         y[key] = v
     return y
+
+
+def np_scatter_reduce(x, dim, index, src, reduce, include_self=True):
+    """scatter_reduce by a loop over the index (numpy reference); reduce="copy" is scatter."""
+    out = np.array(x, dtype=np.result_type(x, src), copy=True)
+    groups = {}
+    for pos in np.ndindex(index.shape):
+        target = list(pos)
+        target[dim] = index[pos]
+        groups.setdefault(tuple(target), []).append(src[pos])
+    for t, vals in groups.items():
+        if reduce == "copy":
+            out[t] = vals[-1]
+            continue
+        vals = ([x[t]] if include_self else []) + vals
+        out[t] = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max,
+                  "amin": np.min}[reduce](vals)
+    return out
+
+
+def np_index_reduce(x, dim, index, src, reduce, include_self=True):
+    """index_reduce / index_add / index_copy through np_scatter_reduce (index along `dim`)."""
+    shape = [1] * src.ndim
+    shape[dim] = -1
+    full = np.broadcast_to(np.asarray(index).reshape(shape), src.shape)
+    return np_scatter_reduce(x, dim, full, src, reduce, include_self)
+
+
+def _np_put(x, index, v, accumulate):
+    y = x.copy().reshape(-1)
+    if accumulate:
+        np.add.at(y, index.reshape(-1), v.reshape(-1))
+    else:
+        y[index.reshape(-1)] = v.reshape(-1)
+    return y.reshape(x.shape)
+
+
+def _np_masked_scatter(x, m, v):
+    y = np.array(np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape)))
+    mb = np.broadcast_to(m, y.shape)
+    y[mb] = v.reshape(-1)[:mb.sum()]
+    return y
+
+
+def _with_zeros(shape_x, shape_s, *consts):
+    """x, then src with some exact zeros (prod's special cases), then constants."""
+    def inputs(rng, dt):
+        x = rng.standard_normal(shape_x).astype(dt)
+        s = rng.standard_normal(shape_s).astype(dt)
+        s.flat[::3] = 0
+        x.flat[1] = 0
+        return (x, s) + tuple(np.array(c) for c in consts)
+    return inputs
+
+
+def _scatter_inputs(*consts):
+    """x (3, 4), src (3, 5), then constant arrays."""
+    return lambda rng, dt: _xs((3, 4), (3, 5))(rng, dt) + tuple(np.array(c) for c in consts)
+
+
+_SIDX = [[0, 2], [3, 1], [1, 0]]  # no repeats within a row: scatter's gradient is exact
+_RIDX = [[0, 2, 0], [3, 3, 3], [1, 2, 1]]  # repeats: reductions combine several values
+_PUT_REPEATS = np.array([[1, -5], [0, 1]])
+
+
+def _scatter_with_reduce(x, s, i):
+    """scatter's deprecated reduce= form (its deprecation warning silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return x.scatter(1, i, s, reduce="add"), x.scatter(1, i, s, reduce="multiply")
 
 
 _IDX = np.array([2, 0, 2])  # repeated: gradients must accumulate
@@ -113,4 +190,57 @@ OPS = [
            lambda x: (np.stack([np.diag(r) for r in x]),
                       np.stack([np.diag(r, -1) for r in x], 1)),
            _x(2, 2), covers=["diag_embed"]),
+    # ----- scatter family
+    OpInfo("scatter", lambda x, s, i: x.scatter(1, i, s),
+           lambda x, s, i: np_scatter_reduce(x, 1, i, s, "copy"), _scatter_inputs(_SIDX)),
+    OpInfo("scatter_value", lambda x, i: (ng.scatter(x, 0, i, 2.5), x.scatter(-1, i, value=-1.0)),
+           lambda x, i: (np_scatter_reduce(x, 0, i, np.full(i.shape, 2.5), "copy"),
+                         np_scatter_reduce(x, 1, i, np.full(i.shape, -1.0), "copy")),
+           _with((4, 4), [[0, 2], [3, 1], [1, 0]]), covers=["scatter"]),
+    OpInfo("scatter_reduce_arg", _scatter_with_reduce,
+           lambda x, s, i: (np_scatter_reduce(x, 1, i, s, "sum"), np_scatter_reduce(x, 1, i, s, "prod")),
+           _scatter_inputs(_RIDX), covers=["scatter_reduce"]),
+    OpInfo("scatter_add", lambda x, s, i: (x.scatter_add(1, i, s), ng.scatter_add(x, -1, i, s)),
+           lambda x, s, i: (np_scatter_reduce(x, 1, i, s, "sum"),) * 2, _scatter_inputs(_RIDX)),
+    OpInfo("scatter_add_dim0", lambda x, s, i: x.scatter_add(0, i, s),
+           lambda x, s, i: np_scatter_reduce(x, 0, i, s, "sum"),
+           lambda rng, dt: _xs((3, 2), (4, 2))(rng, dt) + (np.array([[2, 0], [0, 0], [2, 1]]),),
+           covers=["scatter_add"]),
+    *[OpInfo(f"scatter_reduce_{r}{'' if inc else '_exclude_self'}",
+             lambda x, s, i, r=r, inc=inc: x.scatter_reduce(1, i, s, r, include_self=inc),
+             lambda x, s, i, r=r, inc=inc: np_scatter_reduce(x, 1, i, s, r, inc),
+             _scatter_inputs(_RIDX), covers=["scatter_reduce"])
+      for r in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)],
+    OpInfo("scatter_reduce_prod_zeros",
+           lambda x, s, i: (x.scatter_reduce(1, i, s, "prod"),
+                            x.scatter_reduce(1, i, s, "prod", include_self=False)),
+           lambda x, s, i: (np_scatter_reduce(x, 1, i, s, "prod"),
+                            np_scatter_reduce(x, 1, i, s, "prod", False)),
+           _with_zeros((3, 4), (3, 3), _RIDX), covers=["scatter_reduce"]),
+    OpInfo("index_add", lambda x, s, i: (x.index_add(1, i, s), ng.index_add(x, 1, i, s, alpha=-2.0)),
+           lambda x, s, i: (np_index_reduce(x, 1, i, s, "sum"), np_index_reduce(x, 1, i, -2 * s, "sum")),
+           lambda rng, dt: _xs((2, 4), (2, 3))(rng, dt) + (_IDX,)),
+    OpInfo("index_add_dim0", lambda x, s, i: x.index_add(0, i, s),
+           lambda x, s, i: np_index_reduce(x, 0, i, s, "sum"),
+           lambda rng, dt: _xs((3, 2), (3, 2))(rng, dt) + (_IDX,), covers=["index_add"]),
+    OpInfo("index_copy", lambda x, s, i: x.index_copy(-1, i, s),
+           lambda x, s, i: np_index_reduce(x, 1, i, s, "copy"),
+           lambda rng, dt: _xs((2, 4), (2, 2))(rng, dt) + (np.array([3, 0]),)),
+    OpInfo("index_fill", lambda x, i: (x.index_fill(1, i, 0.5), ng.index_fill(x, 0, i[:1], -1.0)),
+           lambda x, i: (_np_setitem(x, (slice(None), [2, 0]), 0.5), _np_setitem(x, 2, -1.0)),
+           _with((3, 3), [-1, 0])),
+    OpInfo("index_fill_tensor_value", lambda x, v, i: x.index_fill(0, i, v),
+           lambda x, v, i: _np_setitem(x, [2, 0], v), _with_tensor_value((3, 2), [2, 0]),
+           covers=["index_fill"]),
+    *[OpInfo(f"index_reduce_{r}", lambda x, s, i, r=r: (x.index_reduce(1, i, s, r),
+                                                         x.index_reduce(1, i, s, r, include_self=False)),
+             lambda x, s, i, r=r: (np_index_reduce(x, 1, i, s, r), np_index_reduce(x, 1, i, s, r, False)),
+             lambda rng, dt: _xs((2, 4), (2, 3))(rng, dt) + (_IDX,), covers=["index_reduce"])
+      for r in ("prod", "mean", "amax", "amin")],
+    OpInfo("masked_scatter", lambda x, s, m: (x.masked_scatter(m, s), ng.masked_scatter(x[0], m, s)),
+           lambda x, s, m: (_np_masked_scatter(x, m, s), _np_masked_scatter(x[0], m, s)),
+           lambda rng, dt: _xs((2, 3), (7,))(rng, dt) + (np.array([True, False, True]),)),
+    OpInfo("put", lambda x, s, i: (x.put(i, s), ng.put(x, ng.tensor(_PUT_REPEATS), s, accumulate=True)),
+           lambda x, s, i: (_np_put(x, i % 6, s, False), _np_put(x, _PUT_REPEATS, s, True)),
+           lambda rng, dt: _xs((2, 3), (2, 2))(rng, dt) + (np.array([[5, -2], [0, 2]]),)),
 ]
