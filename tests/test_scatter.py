@@ -446,3 +446,14 @@ def test_against_torch():
                 assert got is None or not got.any(), name
             else:
                 np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_prod_double_backward_refused_when_zeros_collide():
+    # the first derivative is exact; its derivative would treat the zero masks as constants
+    x = ng.tensor([1., 2., 3.], dtype=ng.float64, requires_grad=True)
+    src = ng.tensor([0., 0., 5.], dtype=ng.float64, requires_grad=True)
+    idx = ng.tensor([0, 0, 1])
+    g, = ng.autograd.grad(x.scatter_reduce(0, idx, src, "prod").sum(), src, create_graph=True)
+    assert g.tolist() == [0.0, 0.0, 2.0]
+    with pytest.raises(RuntimeError, match="Double backward is unsupported for src when >1 zeros"):
+        ng.autograd.grad(g.sum(), src)

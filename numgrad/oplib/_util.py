@@ -70,8 +70,13 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
         return tuple(range(ndim))
     if isinstance(dim, int):
         dim = (dim,)
-    dims = tuple(sorted({normalize_dim(d, ndim) for d in dim})) if ndim else ()
-    return dims
+    if not ndim:
+        return ()
+    dims = [normalize_dim(d, ndim) for d in dim]
+    if len(set(dims)) != len(dims):
+        twice = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {twice} appears multiple times in the list of dims")
+    return tuple(sorted(dims))
 
 
 def binary_args(a, b) -> tuple[Tensor, Tensor]:

@@ -736,11 +736,15 @@ def _reduce_derivative(ctx, need_self: bool, need_src: bool):
         zero = src._data == 0
         nzeros = np.zeros(x.shape)
         np.add.at(nzeros, ix.adv, zero)
-        single = zero & (_get_adv(nzeros, ix.adv, ix.first, ix.k, x.ndim) == 1)
+        zeros_at = _get_adv(nzeros, ix.adv, ix.first, ix.k, x.ndim)
+        single = zero & (zeros_at == 1)
         masked_src_result = apply(SCATTER_REDUCE, (x, masked_fill(src, _const(single, bool), 1.0)), p)
         inv_src = masked_fill(masked_fill(src, _const(zero, bool), 1.0).reciprocal(),
                               _const(single, bool), 0.0)
         terms = [(masked_src_result, _const(single, dt)), (out, inv_src)]
+        if _grad_enabled() and (zero & (zeros_at > 1)).any():
+            # the masks above are constants: the derivative of these terms would be wrong
+            terms = [(r, s if s is None else apply(NO_DOUBLE_BACKWARD, (s,))) for r, s in terms]
     return cs, terms
 
 
@@ -777,6 +781,17 @@ def _scatter_reduce_jvp(ctx, tx, ts):
             t = t if r is None else t * r
             out = t if out is None else out + t
     return out
+
+
+def _refuse_double_backward(ctx, *grads):
+    raise RuntimeError("scatter_reduce(): Double backward is unsupported for src when >1 zeros in "
+                       "src are scattered to the same position in self")
+
+
+# an identity whose derivative is PyTorch's error (scatter_reduce prod with colliding zeros)
+NO_DOUBLE_BACKWARD = primitive("scatter_reduce_prod_no_double_backward",
+                               lambda op, a: a.copy(), _refuse_double_backward,
+                               _refuse_double_backward)
 
 
 SCATTER_REDUCE = primitive("scatter_reduce", _scatter_reduce_cpu, _scatter_reduce_vjp,

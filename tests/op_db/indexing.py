@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 
 import numgrad as ng
+from numgrad._tensor import apply
+from numgrad.oplib import indexing as I
 from tests.op_db import OpInfo
 
 
@@ -243,4 +245,7 @@ OPS = [
     OpInfo("put", lambda x, s, i: (x.put(i, s), ng.put(x, ng.tensor(_PUT_REPEATS), s, accumulate=True)),
            lambda x, s, i: (_np_put(x, i % 6, s, False), _np_put(x, _PUT_REPEATS, s, True)),
            lambda rng, dt: _xs((2, 3), (2, 2))(rng, dt) + (np.array([[5, -2], [0, 2]]),)),
+    # an identity whose derivative raises (tests/test_scatter.py checks the error)
+    OpInfo("scatter_reduce_prod_no_double_backward",
+           lambda x: apply(I.NO_DOUBLE_BACKWARD, (x,)), lambda x: x, _xs((2, 3)), grad=False),
 ]
