@@ -272,3 +272,9 @@ def test_broadcast_error_is_pytorch_s():
         ng.zeros(2) - ng.zeros(3)
     assert str(e.value) == ("The size of tensor a (2) must match the size of tensor b (3) at "
                             "non-singleton dimension 0")
+
+
+def test_reducing_a_repeated_dim_is_refused():
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
+        ng.zeros(2, 3).sum((0, -2))
+    assert ng.ones(2, 3).sum((1, 0)).item() == 6.0
