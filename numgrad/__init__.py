@@ -15,11 +15,13 @@ from numgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_ena
                                         set_grad_enabled)
 from numgrad import ops  # noqa: F401  (the public registry)
 from numgrad.oplib import MODULES as _MODULES
+from numgrad.oplib.arrays import *  # noqa: F401,F403
 from numgrad.oplib.indexing import *  # noqa: F401,F403
 from numgrad.oplib.linalg import *  # noqa: F401,F403
 from numgrad.oplib.pointwise import *  # noqa: F401,F403
 from numgrad.oplib.reduction import *  # noqa: F401,F403
 from numgrad.oplib.shape import *  # noqa: F401,F403
+from numgrad.oplib.stats import *  # noqa: F401,F403
 from numgrad import _methods  # noqa: F401,E402  (binds Tensor methods and operators)
 from numgrad import autograd, cuda, distributions, linalg, nn, optim  # noqa: E402
 from numgrad import func  # noqa: E402

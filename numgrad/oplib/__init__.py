@@ -2,9 +2,9 @@
 public functions. A module declares `__all__` (exported as numgrad.<name>),
 `METHODS` (also bound as Tensor methods) and `INPLACE` (names that get
 `name_` in-place variants)."""
-from numgrad.oplib import indexing, linalg, pointwise, reduction, shape
+from numgrad.oplib import arrays, indexing, linalg, pointwise, reduction, shape, stats
 
-MODULES = [pointwise, reduction, shape, linalg, indexing]
+MODULES = [pointwise, reduction, shape, linalg, indexing, arrays, stats]
 from numgrad.ops.registry import REGISTRY as _REGISTRY  # noqa: E402
 
 # Every rule registered so far is numgrad's own, tested op by op (tests/op_db): the
