@@ -24,8 +24,9 @@ def _data(x: Any) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-class Normal(Distribution):
-    """The normal (Gaussian) distribution with mean `loc` and standard deviation `scale`."""
+class _LocScale(Distribution):
+    """A location-scale family with parameters `loc` (real) and `scale` (positive),
+    broadcast together; its mode is `loc`."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -38,16 +39,23 @@ class Normal(Distribution):
         batch_shape = () if _numbers(loc, scale) else self.loc._data.shape
         super().__init__(batch_shape, validate_args=validate_args)
 
-    def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Normal":
-        new = self._get_checked_instance(Normal, _instance)
+    def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> Any:
+        # the library class (Normal, ...) below any user subclass, for PyTorch's
+        # custom-__init__ check
+        cls = next(c for c in type(self).__mro__ if _LocScale in c.__bases__)
+        new = self._get_checked_instance(cls, _instance)
         return self._expand_params(new, batch_shape, ("loc", "scale"))
 
     @property
-    def mean(self) -> Tensor:
+    def mode(self) -> Tensor:
         return self.loc
 
+
+class Normal(_LocScale):
+    """The normal (Gaussian) distribution with mean `loc` and standard deviation `scale`."""
+
     @property
-    def mode(self) -> Tensor:
+    def mean(self) -> Tensor:
         return self.loc
 
     @property
@@ -90,30 +98,11 @@ class Normal(Distribution):
         return 0.5 + 0.5 * math.log(2 * math.pi) + ng.log(self.scale)
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """The Laplace distribution with location `loc` and scale `scale`."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-    _term_params = ("scale",)
-
-    def __init__(self, loc: Tensor | float, scale: Tensor | float,
-                 validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = () if _numbers(loc, scale) else self.loc._data.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Laplace":
-        new = self._get_checked_instance(Laplace, _instance)
-        return self._expand_params(new, batch_shape, ("loc", "scale"))
 
     @property
     def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
         return self.loc
 
     @property

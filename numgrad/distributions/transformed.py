@@ -13,10 +13,10 @@ import numgrad as ng
 from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
-from numgrad.distributions.continuous import Normal, _data
+from numgrad.distributions.continuous import Normal, _data, _LocScale
 from numgrad.distributions.distribution import Distribution
 from numgrad.distributions.gamma import _as_rate_dtype
-from numgrad.distributions.utils import _floating, _numbers, broadcast_all
+from numgrad.distributions.utils import _floating
 
 __all__ = ["Cauchy", "HalfCauchy", "HalfNormal", "LogNormal"]
 
@@ -24,31 +24,12 @@ _LOG_2 = math.log(2)
 _LOG_PI = math.log(math.pi)
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocScale):
     """The Cauchy (Lorentz) distribution with location `loc` and half width `scale`."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-    _term_params = ("scale",)
-
-    def __init__(self, loc: Tensor | float, scale: Tensor | float,
-                 validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = () if _numbers(loc, scale) else self.loc._data.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Cauchy":
-        new = self._get_checked_instance(Cauchy, _instance)
-        return self._expand_params(new, batch_shape, ("loc", "scale"))
 
     @property
     def mean(self) -> Tensor:
         return ng.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
