@@ -3,6 +3,7 @@
     python benchmarks/compare_functional.py             # full run (a few minutes)
     python benchmarks/compare_functional.py --quick     # fewer and shorter repeats
     python benchmarks/compare_functional.py --profile   # also cProfile numgrad where ng/torch > 1
+    python benchmarks/compare_functional.py --rounds 5  # ng/torch as the median of 5 alternating rounds
     python benchmarks/compare_functional.py --models mlp_256,rosenbrock_200 --tasks jacobian,hessian
 
 The models (benchmarks/models.py) are PyTorch's functional_autograd_benchmark
@@ -51,6 +52,7 @@ pin_threads(1)
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
+import statistics  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -222,6 +224,9 @@ def main(argv=None) -> None:
                     help="comma-separated models (default: all)")
     ap.add_argument("--tasks", default=",".join(M.ALL_TASKS),
                     help="comma-separated tasks (default: all)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time numgrad and torch alternately this many rounds and report the "
+                         "median ratio and its range (steadier on a noisy machine)")
     args = ap.parse_args(argv)
     repeat, min_time = (3, 0.05) if args.quick else (7, 0.2)
     model_names = [m for m in args.models.split(",") if m]
@@ -245,7 +250,7 @@ def main(argv=None) -> None:
     cols = ["numgrad"] + (["torch", "ng/torch", "torch.func", "ng/func"] if torch is not None
                           else []) \
         + (["jax.jit", "ng/jax"] if jax is not None else [])
-    header = f"{'model':<16}{'task':<22}" + "".join(f"{c:>11}" for c in cols) \
+    header = f"{'model':<24}{'task':<22}" + "".join(f"{c:>11}" for c in cols) \
         + ("  torch variant" if torch is not None else "")
     print(header)
     print("-" * len(header), flush=True)
@@ -264,8 +269,15 @@ def main(argv=None) -> None:
                 timed[label] = bench(fn, repeat, min_time)
             variant = min(timed, key=timed.get)
             t_torch = timed[variant]
-            cells += [fmt_ms(t_torch), f"{t_ng / t_torch:.2f}"]
-            if t_ng > t_torch:
+            ratio = t_ng / t_torch
+            if args.rounds > 1:
+                ratios = [bench(row.numgrad, 3, min_time / 2) / bench(row.torch[variant], 3, min_time / 2)
+                          for _ in range(args.rounds)]
+                ratio = statistics.median(ratios)
+                spread = f"{min(ratios):.2f}-{max(ratios):.2f} over {args.rounds} rounds"
+                variant = f"{spread}; {variant}" if variant else spread
+            cells += [fmt_ms(t_torch), f"{ratio:.2f}"]
+            if ratio > 1:
                 slower.append(row)
         elif torch is not None:
             cells += ["-", "-"]
@@ -283,7 +295,7 @@ def main(argv=None) -> None:
                 cells += [fmt_ms(t_jax), f"{t_ng / t_jax:.2f}"]
             else:
                 cells += ["-", "-"]
-        print(f"{row.model:<16}{row.task:<22}" + "".join(f"{c:>11}" for c in cells)
+        print(f"{row.model:<24}{row.task:<22}" + "".join(f"{c:>11}" for c in cells)
               + (f"  {variant}" if variant else ""), flush=True)
     for msg in problems:
         print("MISMATCH:", msg)
