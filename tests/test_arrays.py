@@ -638,3 +638,22 @@ def test_against_torch():
             gb = np.zeros(tuple(b.shape)) if b.grad is None else b.grad.numpy()
             np.testing.assert_allclose(ga, gb, rtol=1e-10, atol=1e-12,
                                        err_msg=f"{name} gradient of input {i}")
+
+
+def test_addmm_beta0_input_gets_a_zero_gradient():
+    # PyTorch: beta=0 ignores input's values (NaN too) but input still gets a zero gradient
+    for shape in [(2, 3), (3,)]:
+        m = ng.tensor(np.full(shape, np.nan), requires_grad=True)
+        a = ng.tensor(A23[:, :2].copy(), requires_grad=True)
+        b = ng.tensor(A34[:2, :3].copy(), requires_grad=True)
+        out = ng.addmm(m, a, b, beta=0, alpha=2.0)
+        an, bn = a.detach().numpy(), b.detach().numpy()
+        np.testing.assert_allclose(out.detach().numpy(), 2.0 * an @ bn)
+        gm, ga = ng.autograd.grad(out.sum(), [m, a])
+        np.testing.assert_array_equal(gm.numpy(), np.zeros(shape))
+        np.testing.assert_allclose(ga.numpy(), 2.0 * np.ones((2, 3)) @ bn.T)
+
+
+def test_cross_refuses_bool():
+    with pytest.raises(NotImplementedError, match="\"cross\" not implemented for 'Bool'"):
+        ng.cross(ng.tensor([True, False, True]), ng.tensor([True, True, False]), dim=0)

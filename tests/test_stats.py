@@ -753,3 +753,15 @@ def test_matches_torch():
     for o, t in zip(ng.unique(_t(u), return_inverse=True, return_counts=True),
                     torch.unique(torch.tensor(u), return_inverse=True, return_counts=True)):
         np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+def test_empty_median_kthvalue_and_bool_cov_as_pytorch():
+    # the median of no integers is NaN cast to the dtype (its lowest value), as PyTorch
+    assert ng.median(ng.zeros((2, 0), dtype=ng.int64)).item() == np.iinfo(np.int64).min
+    r = ng.nanmedian(ng.zeros(0, dtype=ng.int32))
+    assert r.dtype == ng.int32 and r.item() == np.iinfo(np.int32).min
+    assert math.isnan(ng.median(ng.zeros(0)).item())
+    with pytest.raises(IndexError, match=r"kthvalue\(\): Expected reduction dim 0 to have non-zero size"):
+        ng.kthvalue(ng.zeros((0, 3)), 1, 0)
+    with pytest.raises(RuntimeError, match=r"cov\(\): bool dtype is not supported for input"):
+        ng.cov(ng.tensor([[True, False, True]]))

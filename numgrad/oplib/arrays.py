@@ -734,6 +734,9 @@ def _scaled_sum(input: Tensor, prod: Tensor, beta, alpha) -> Tensor:
     if input.shape != prod.shape:
         input = expand(input, prod.shape)
     if beta == 0:
+        if input.requires_grad:  # PyTorch still gives input a (zero) gradient, NaN-free
+            from numgrad.oplib.pointwise import where
+            return where(Tensor._make(np.ones(prod.shape, bool)), prod, input)
         return prod
     return add(input if beta == 1 else mul(input, beta), prod)
 
@@ -879,5 +882,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
         raise RuntimeError(f"linalg.cross: inputs dimension {d if dim is None else dim} must have "
                            f"length 3. Got {input.shape[d]} and {other.shape[d]}")
     check_broadcast(input.shape, other.shape)
+    if input.dtype == np.bool_:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     # with r the cyclic shift r(x)_i = x_{i+1}: a x b = r(a * r(b) - r(a) * b)
     return _roll1(sub(mul(input, _roll1(other, d)), mul(_roll1(input, d), other)), d)

@@ -103,8 +103,10 @@ def _nanmedian_pick(rows: np.ndarray) -> np.ndarray:
 def _whole_median(input: Tensor, ignore_nan: bool) -> Tensor:
     """The lower median of all elements; the gradient is shared evenly among the
     elements equal to it (PyTorch's evenly_distribute_backward)."""
-    if input.numel() == 0:
-        return _const(np.array(np.nan, input.dtype))
+    if input.numel() == 0:  # NaN, cast as PyTorch casts it (the lowest integer) for integer dtypes
+        kind = input.dtype.kind
+        return _const(np.array(np.nan if kind == "f" else np.iinfo(input.dtype).min if kind in "iu"
+                               else False, input.dtype))
     flat = input._data.reshape(1, -1)
     i = (_nanmedian_pick if ignore_nan else _median_pick)(flat)[0]
     v = flat[0, i]
@@ -139,6 +141,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     _check_tensor("kthvalue", input)
     d = normalize_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     return _select_along(_kthvalue_result, "kthvalue", input, dim, keepdim,
@@ -541,6 +545,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     if input.ndim > 2:
         raise RuntimeError("cov(): expected input to have two or fewer dimensions but got an input "
                            f"with {input.ndim} dimensions")
+    if input.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = reshape(input, (1, -1)) if input.ndim < 2 else input
     if x.dtype.kind != "f":
         x = P.to_dtype(x, _dtype.get_default_dtype())
