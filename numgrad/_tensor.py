@@ -357,8 +357,8 @@ def _format(t: Tensor) -> str:
     extras = []
     if a.size == 0 and a.shape != (0,):
         extras.append(f"size={tuple(a.shape)}")
-    if a.dtype != np.int64 and a.dtype != np.bool_ and a.dtype != _dtype.get_default_dtype():
-        extras.append(f"dtype=torch.{a.dtype}")
+    if a.dtype != _dtype.get_default_dtype() and (a.size == 0 or a.dtype not in _INFERRED_DTYPES):
+        extras.append(f"dtype=torch.{a.dtype}")  # empty: nothing shows int64 or bool
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
@@ -379,6 +379,8 @@ def _format(t: Tensor) -> str:
 # PyTorch's print options: summarize beyond 1000 elements with 3 edge items per dim,
 # 80 columns, 4 decimals
 _PRINT_THRESHOLD, _EDGE_ITEMS, _LINE_WIDTH = 1000, 3, 80
+# dtypes a non-empty repr leaves out: the values show them
+_INFERRED_DTYPES = (np.dtype(np.int64), np.dtype(np.bool_))
 
 
 def _summarized(a: np.ndarray) -> np.ndarray:

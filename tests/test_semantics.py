@@ -278,3 +278,16 @@ def test_reducing_a_repeated_dim_is_refused():
     with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
         ng.zeros(2, 3).sum((0, -2))
     assert ng.ones(2, 3).sum((1, 0)).item() == 6.0
+
+
+def test_vector_norm_below_one_has_zero_gradient_at_zero_components():
+    x = ng.tensor([0.0, 1.0, -2.0], dtype=ng.float64, requires_grad=True)
+    g, = ng.autograd.grad(ng.linalg.vector_norm(x, 0.5), x)
+    assert g[0].item() == 0.0 and np.isfinite(g.numpy()).all()
+    z = ng.zeros(2, dtype=ng.float64, requires_grad=True)
+    assert ng.autograd.grad(ng.linalg.vector_norm(z, 0.5), z)[0].tolist() == [0.0, 0.0]
+
+
+def test_empty_tensor_repr_shows_any_non_default_dtype():
+    assert repr(ng.zeros(0, dtype=ng.int64)) == "tensor([], dtype=torch.int64)"
+    assert repr(ng.tensor([1, 2])) == "tensor([1, 2])"

@@ -781,6 +781,8 @@ def _vector_norm_weight(ctx, dtype):
     if p == 2:
         return div(x, safe)
     absx = mul(x, Tensor._make(sign))
+    if p < 1:  # |x|**(p-1) is inf at x = 0, where the sign makes the gradient 0 (PyTorch)
+        absx = where(eq(absx, 0), 1.0, absx)
     return div(mul(Tensor._make(sign), pow(absx, p - 1.0)), pow(safe, p - 1.0))
 
 
