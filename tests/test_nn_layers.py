@@ -614,11 +614,11 @@ def test_conv_same_valid_and_padding_modes():
     np.testing.assert_allclose(arr(F.conv2d(ng.tensor(x), ng.tensor(w), padding="valid")),
                                _conv_ref(x, w, None, (1, 1), (0, 0), (1, 1), 1), rtol=1e-10)
     for mode, np_mode in (("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap")):
-        m = nn.Conv2d(3, 4, (3, 2), padding=(1, 2), padding_mode=mode)
+        m = nn.Conv2d(3, 4, (3, 2), padding=(1, 2), padding_mode=mode, dtype=ng.float64)
         xp = np.pad(x, [(0, 0), (0, 0), (1, 1), (2, 2)], mode=np_mode)
         ref = _conv_ref(xp, arr(m.weight), arr(m.bias), (1, 1), (0, 0), (1, 1), 1)
         np.testing.assert_allclose(arr(m(ng.tensor(x))), ref, rtol=1e-10)
-    m = nn.Conv1d(3, 2, 4, padding="same", padding_mode="reflect")
+    m = nn.Conv1d(3, 2, 4, padding="same", padding_mode="reflect", dtype=ng.float64)
     xp = np.pad(x[:, :, 0], [(0, 0), (0, 0), (1, 2)], mode="reflect")
     np.testing.assert_allclose(arr(m(ng.tensor(x[:, :, 0]))),
                                _conv_ref(xp, arr(m.weight), arr(m.bias), (1,), (0,), (1,), 1), rtol=1e-10)
@@ -641,11 +641,21 @@ def test_conv_modules():
         assert np.abs(arr(p)).max() <= bound and np.abs(arr(p)).max() > 0.8 * bound
     assert list(m.state_dict()) == ["weight", "bias"]
     x = randn(2, 3, 6, 7)
-    np.testing.assert_allclose(arr(m(ng.tensor(x))), _conv_ref(x, arr(m.weight), arr(m.bias), (1, 1), (0, 0),
-                                                               (1, 1), 1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(arr(m(ng.tensor(x, dtype=ng.float32))),
+                               _conv_ref(x, arr(m.weight), arr(m.bias), (1, 1), (0, 0), (1, 1), 1),
+                               rtol=1e-5, atol=1e-6)
     assert m(ng.tensor(x[0], dtype=ng.float32)).shape == (64, 4, 3)
     c1 = nn.Conv1d(2, 3, 3, dtype=ng.float64)
     assert c1.weight.dtype == ng.float64 and c1(ng.tensor(randn(2, 5))).shape == (3, 3)
+
+
+def test_conv_refuses_mixed_dtypes_as_pytorch():
+    x = ng.zeros(1, 1, 4, 4)
+    with pytest.raises(RuntimeError, match="^expected scalar type Float but found Double$"):
+        F.conv2d(x, ng.zeros(1, 1, 2, 2, dtype=ng.float64))
+    with pytest.raises(RuntimeError, match=r"^Input type \(double\) and bias type \(float\) should be "
+                                           "the same$"):
+        F.conv2d(x.double(), ng.zeros(1, 1, 2, 2, dtype=ng.float64), ng.zeros(1))
 
 
 def test_conv_errors():

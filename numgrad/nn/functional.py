@@ -13,7 +13,7 @@ import numpy as np
 
 import numgrad as ng
 from numgrad import Tensor
-from numgrad._dtype import torch_name
+from numgrad._dtype import c_name, torch_name
 from numgrad.oplib.pointwise import bce_with_logits
 from numgrad.oplib.reduction import cross_entropy_rows
 
@@ -1034,6 +1034,12 @@ def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, d
     if weight.ndim != n + 2:
         raise RuntimeError(f"Expected {n + 2}-dimensional weight for {name}, but got weight of size "
                            f"{list(weight.shape)}")
+    dt = input.dtype
+    if weight.dtype != dt:
+        raise RuntimeError(f"expected scalar type {torch_name(dt)} but found {torch_name(weight.dtype)}")
+    if bias is not None and bias.dtype != dt:
+        raise RuntimeError(f"Input type ({c_name(dt)}) and bias type ({c_name(bias.dtype)}) should be "
+                           "the same")
     out_c, cin_g = weight.shape[:2]
     kernel = tuple(weight.shape[2:])
     stride, dilation = _ntuple(stride, n), _ntuple(dilation, n)
