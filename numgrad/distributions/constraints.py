@@ -207,24 +207,6 @@ class _Boolean(_Range):
         return 0, 1
 
 
-class _IntegerInterval(_Range):
-    """Integers in [lower_bound, upper_bound]."""
-
-    is_discrete = True
-    _integer = True
-
-    def __init__(self, lower_bound: Any, upper_bound: Any):
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
-
-    def _range(self) -> tuple:
-        return self.lower_bound, self.upper_bound
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
-
-
 class _IntegerGreaterThan(_Range):
     """Integers in [lower_bound, inf)."""
 
@@ -290,6 +272,13 @@ class _Interval(_Range):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, "
                 f"upper_bound={self.upper_bound})")
+
+
+class _IntegerInterval(_Interval):
+    """Integers in [lower_bound, upper_bound]."""
+
+    is_discrete = True
+    _integer = True
 
 
 class _HalfOpenInterval(_Interval):

@@ -11,15 +11,12 @@ from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
 from numgrad.distributions.continuous import _data
+from numgrad.distributions.discrete import _BinaryProbs
 from numgrad.distributions.distribution import Distribution
-from numgrad.distributions.utils import (_floating, _torch_name, broadcast_all, lazy_property,
-                                         logits_to_probs, probs_to_logits)
+from numgrad.distributions.utils import _floating, _torch_name, broadcast_all
 from numgrad.nn.functional import binary_cross_entropy_with_logits
 
 __all__ = ["Poisson", "Binomial", "Geometric"]
-
-_EITHER = "Either `probs` or `logits` must be specified, but not both."
-
 
 class Poisson(Distribution):
     """The Poisson distribution with mean `rate`: P(k) = rate^k e^-rate / k!."""
@@ -66,7 +63,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(_BinaryProbs):
     """The number of successes in `total_count` independent trials of success probability
     `probs` (or sigmoid(`logits`))."""
 
@@ -77,10 +74,8 @@ class Binomial(Distribution):
 
     def __init__(self, total_count: Tensor | int = 1, probs: Tensor | float | None = None,
                  logits: Tensor | float | None = None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError(_EITHER)
-        name = "probs" if probs is not None else "logits"
-        total_count, param = broadcast_all(total_count, probs if probs is not None else logits)
+        name, given = self._chosen(probs, logits)
+        total_count, param = broadcast_all(total_count, given)
         dt = param._data.dtype
         self.total_count = total_count if total_count._data.dtype == dt else total_count.to(dt)
         setattr(self, name, param)
@@ -89,9 +84,7 @@ class Binomial(Distribution):
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Binomial":
         new = self._get_checked_instance(Binomial, _instance)
-        self._expand_params(new, batch_shape, ("total_count", "probs", "logits"))
-        new._param = new.__dict__["probs" if "probs" in self.__dict__ else "logits"]
-        return new
+        return self._expand_params(new, batch_shape, ("total_count", "probs", "logits"))
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
@@ -108,18 +101,6 @@ class Binomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param._data.shape
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -165,7 +146,7 @@ class Binomial(Distribution):
         return values
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryProbs):
     """The number of failures before the first success in independent trials of success
     probability `probs` (or sigmoid(`logits`)): P(k) = (1 - p)^k p."""
 
@@ -174,11 +155,10 @@ class Geometric(Distribution):
 
     def __init__(self, probs: Tensor | float | None = None, logits: Tensor | float | None = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError(_EITHER)
-        given = probs if probs is not None else logits
+        name, given = self._chosen(probs, logits)
         param = given if isinstance(given, Tensor) else broadcast_all(given)[0]
-        setattr(self, "probs" if probs is not None else "logits", param)
+        setattr(self, name, param)
+        self._param = param
         batch_shape = () if isinstance(given, numbers.Number) else param._data.shape
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
@@ -204,14 +184,6 @@ class Geometric(Distribution):
     @property
     def variance(self) -> Tensor:
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         # inverse CDF: floor(log(u) / log(1 - p)), u uniform on [tiny, 1)

@@ -22,7 +22,31 @@ __all__ = ["Bernoulli", "Categorical"]
 _EITHER = "Either `probs` or `logits` must be specified, but not both."
 
 
-class Bernoulli(Distribution):
+class _BinaryProbs(Distribution):
+    """A distribution parameterized by a success probability `probs` or its log-odds
+    `logits`: exactly one is given, the other is derived lazily, once."""
+
+    @staticmethod
+    def _chosen(probs: Any, logits: Any) -> tuple[str, Any]:
+        """(name, value) of the one parameter given (PyTorch's error otherwise)."""
+        if (probs is None) == (logits is None):
+            raise ValueError(_EITHER)
+        return ("probs", probs) if probs is not None else ("logits", logits)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        return self._param._data.shape
+
+
+class Bernoulli(_BinaryProbs):
     """The Bernoulli distribution: 1 with probability `probs` (or sigmoid(`logits`)), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -31,24 +55,16 @@ class Bernoulli(Distribution):
 
     def __init__(self, probs: Tensor | float | None = None, logits: Tensor | float | None = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError(_EITHER)
-        if probs is not None:
-            param = probs if isinstance(probs, Tensor) else broadcast_all(probs)[0]
-            self.probs = param
-        else:
-            param = logits if isinstance(logits, Tensor) else broadcast_all(logits)[0]
-            self.logits = param
+        name, given = self._chosen(probs, logits)
+        param = given if isinstance(given, Tensor) else broadcast_all(given)[0]
+        setattr(self, name, param)
         self._param = param
-        batch_shape = () if isinstance(probs if probs is not None else logits,
-                                       numbers.Number) else param._data.shape
+        batch_shape = () if isinstance(given, numbers.Number) else param._data.shape
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Bernoulli":
         new = self._get_checked_instance(Bernoulli, _instance)
-        self._expand_params(new, batch_shape, ("probs", "logits"))
-        new._param = new.__dict__["logits" if "logits" in self.__dict__ else "probs"]
-        return new
+        return self._expand_params(new, batch_shape, ("probs", "logits"))
 
     @property
     def mean(self) -> Tensor:
@@ -63,18 +79,6 @@ class Bernoulli(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param._data.shape
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -127,7 +131,6 @@ class Categorical(Distribution):
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Categorical":
         new = self._get_checked_instance(Categorical, _instance)
         self._expand_params(new, batch_shape, ("probs", "logits"))
-        new._param = new.__dict__["logits" if "logits" in self.__dict__ else "probs"]
         new._num_events = self._num_events
         return new
 

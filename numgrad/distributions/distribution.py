@@ -100,14 +100,28 @@ class Distribution:
 
     def _expand_params(self, new: Any, batch_shape: Sequence[int], names: Sequence[str]) -> Any:
         """Fill `new` (from _get_checked_instance) with this distribution's parameters
-        `names` (those present) expanded to `batch_shape` plus their own trailing dims."""
+        `names` (those present) expanded to `batch_shape` plus their own trailing dims
+        (and `_param`, the one of probs / logits given, with them)."""
         batch_shape = tuple(batch_shape)
         d = self.__dict__
         n = len(self._batch_shape)
+        given = d.get("_param")  # the parameter given of probs / logits
         for name in names:
             if name in d:
                 p = d[name]
-                setattr(new, name, p.expand(batch_shape + p._data.shape[n:]))
+                expanded = p.expand(batch_shape + p._data.shape[n:])
+                setattr(new, name, expanded)
+                if p is given:
+                    new._param = expanded
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _expand_base(self, new: Any, batch_shape: Sequence[int], base_shape: Sequence[int] = ()) -> Any:
+        """Fill `new` (from _get_checked_instance) as this distribution over `batch_shape`,
+        its `base_dist` expanded to `batch_shape + base_shape` (no validation is repeated)."""
+        batch_shape = tuple(batch_shape)
+        new.base_dist = self.base_dist.expand(batch_shape + tuple(base_shape))
         Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new

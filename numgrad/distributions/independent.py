@@ -38,13 +38,8 @@ class Independent(Distribution):
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Independent":
         new = self._get_checked_instance(Independent, _instance)
-        batch_shape = tuple(batch_shape)
-        n = self.reinterpreted_batch_ndims
-        new.base_dist = self.base_dist.expand(batch_shape + self._event_shape[:n])
-        new.reinterpreted_batch_ndims = n
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        n = new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
+        return self._expand_base(new, batch_shape, self._event_shape[:n])
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]

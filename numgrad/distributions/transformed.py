@@ -78,13 +78,6 @@ class _Folded(Distribution):
         self.base_dist = base
         super().__init__(base._batch_shape, validate_args=validate_args)
 
-    def _expand_base(self, new: Any, batch_shape: Sequence[int]) -> Any:
-        batch_shape = tuple(batch_shape)
-        new.base_dist = self.base_dist.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
     @property
     def scale(self) -> Tensor:
         return self.base_dist.scale
@@ -172,12 +165,7 @@ class LogNormal(Distribution):
         self._validate_args = self.base_dist._validate_args
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "LogNormal":
-        new = self._get_checked_instance(LogNormal, _instance)
-        batch_shape = tuple(batch_shape)
-        new.base_dist = self.base_dist.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_base(self._get_checked_instance(LogNormal, _instance), batch_shape)
 
     @property
     def loc(self) -> Tensor:
