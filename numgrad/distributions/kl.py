@@ -265,15 +265,12 @@ def _x_log_x(x: Tensor) -> Tensor:
 @register_kl(Normal, Exponential)
 @register_kl(Normal, Gamma)
 @register_kl(Normal, Uniform)
-def _kl_normal_infinity(p: Normal, q: Distribution) -> Tensor:
-    return _infinite_like(p.loc)
-
-
 @register_kl(Laplace, Beta)
 @register_kl(Laplace, Exponential)
 @register_kl(Laplace, Gamma)
 @register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p: Laplace, q: Distribution) -> Tensor:
+def _kl_real_line_infinity(p: Normal | Laplace, q: Distribution) -> Tensor:
+    """p has mass on the whole real line, q's support is bounded on a side."""
     return _infinite_like(p.loc)
 
 
