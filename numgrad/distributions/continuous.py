@@ -14,10 +14,9 @@ from numgrad.distributions import constraints
 from numgrad.distributions.distribution import Distribution, _invalid_parameter
 from numgrad.distributions.utils import (_floating, _no_rsample, _numbers, _standard_normal,
                                          broadcast_all)
+from numgrad.oplib.densities import normal_log_prob, student_t_log_prob
 
 __all__ = ["Normal", "Laplace", "Uniform", "StudentT"]
-
-_LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
 
 def _data(x: Any) -> np.ndarray:
@@ -31,7 +30,6 @@ class _LocScale(Distribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-    _term_params = ("scale",)
 
     def __init__(self, loc: Tensor | float, scale: Tensor | float,
                  validate_args: bool | None = None) -> None:
@@ -76,15 +74,10 @@ class Normal(_LocScale):
         shape = self._extended_shape(sample_shape)
         return self.loc + _standard_normal(shape, self.loc.dtype) * self.scale
 
-    def _compute_terms(self) -> tuple:
-        var = self.scale ** 2
-        return 2 * var, self.scale.log()
-
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        two_var, log_scale = self._param_terms()
-        return -((value - self.loc) ** 2) / two_var - log_scale - _LOG_SQRT_2PI
+        return normal_log_prob(value, self.loc, self.scale)
 
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
@@ -100,6 +93,8 @@ class Normal(_LocScale):
 
 class Laplace(_LocScale):
     """The Laplace distribution with location `loc` and scale `scale`."""
+
+    _term_params = ("scale",)
 
     @property
     def mean(self) -> Tensor:
@@ -233,7 +228,6 @@ class StudentT(Distribution):
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
     support = constraints.real
-    _term_params = ("df", "scale")
 
     def __init__(self, df: Tensor | float, loc: Tensor | float = 0.0, scale: Tensor | float = 1.0,
                  validate_args: bool | None = None) -> None:
@@ -283,18 +277,10 @@ class StudentT(Distribution):
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         raise _no_rsample(self)
 
-    def _compute_terms(self) -> tuple:
-        df = self.df
-        z = (self.scale.log() + 0.5 * df.log() + 0.5 * math.log(math.pi)
-             + ng.lgamma(0.5 * df) - ng.lgamma(0.5 * (df + 1.0)))
-        return -0.5 * (df + 1.0), z
-
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        y = (value - self.loc) / self.scale
-        neg_half_df1, z = self._param_terms()
-        return neg_half_df1 * ng.log1p(y ** 2.0 / self.df) - z
+        return student_t_log_prob(value, self.df, self.loc, self.scale)
 
     def entropy(self) -> Tensor:
         df = self.df

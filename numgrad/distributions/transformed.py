@@ -27,6 +27,8 @@ _LOG_PI = math.log(math.pi)
 class Cauchy(_LocScale):
     """The Cauchy (Lorentz) distribution with location `loc` and half width `scale`."""
 
+    _term_params = ("scale",)
+
     @property
     def mean(self) -> Tensor:
         return ng.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)

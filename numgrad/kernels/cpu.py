@@ -98,8 +98,15 @@ def elementwise_loop(scalar_fn, nin: int, inplace: bool = False):
             for r in range(out.shape[0]):
                 for j in range(out.shape[1]):
                     out[r, j] = f(_at(a, r, j), _at(b, r, j), _at(c, r, j), _at(d, r, j))
+    elif nin == 5:  # the backward ops of four-argument densities (oplib/densities.py)
+        def loop(out, a, b, c, d, e):
+            _ = version
+            for r in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    out[r, j] = f(_at(a, r, j), _at(b, r, j), _at(c, r, j), _at(d, r, j),
+                                  _at(e, r, j))
     else:
-        raise ValueError(f"the scalar-operand loops take 2 to 4 operands, not {nin}")
+        raise ValueError(f"the scalar-operand loops take 2 to 5 operands, not {nin}")
     # numpy's error model: x / 0 gives inf as the ufunc does, not ZeroDivisionError
     try:
         return numba.njit(cache=True, error_model="numpy")(loop)

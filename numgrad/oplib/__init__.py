@@ -4,6 +4,8 @@ public functions. A module declares `__all__` (exported as numgrad.<name>),
 `name_` in-place variants)."""
 from numgrad.oplib import arrays, indexing, linalg, pointwise, reduction, shape, stats
 
+from numgrad.oplib import densities  # noqa: F401  (internal ops of numgrad.distributions)
+
 MODULES = [pointwise, reduction, shape, linalg, indexing, arrays, stats]
 from numgrad.ops.registry import REGISTRY as _REGISTRY  # noqa: E402
 
