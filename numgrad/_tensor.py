@@ -751,17 +751,24 @@ def _record(op: Op, inputs, params, out: Tensor):
             (fn, t._output_nr) if fn is not None else (_edge(t) if rt else _NO_EDGE),
             (fu, u._output_nr) if fu is not None else (_edge(u) if ru else _NO_EDGE))
     else:
-        need = tuple([t._requires_grad for t in inputs])
+        need, shapes, edges = [], [], []
+        for t in inputs:
+            need.append(t._requires_grad)
+            shapes.append(t._data.shape)
+            edges.append(_edge(t))
+        need = tuple(need)
         if op.save:
-            which = op.saved_inputs(need)
-            node._saved = tuple([t if s else None for t, s in zip(inputs, which)])
-            versions = [t._version[0] if s else 0 for t, s in zip(inputs, which)]
+            saved, versions = [], []
+            for t, s in zip(inputs, op.saved_inputs(need)):
+                saved.append(t if s else None)
+                versions.append(t._version[0] if s else 0)
+            node._saved = tuple(saved)
         else:
             node._saved = ()
             versions = []
-        node.in_shapes = tuple([t._data.shape for t in inputs])
+        node.in_shapes = tuple(shapes)
         node.needs_input_grad = need
-        node.next_functions = tuple([_edge(t) for t in inputs])
+        node.next_functions = tuple(edges)
     if op.save_output:
         node._out_data = (out._data, out._version)
         versions.append(0)
