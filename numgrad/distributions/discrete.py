@@ -16,6 +16,7 @@ from numgrad.distributions.distribution import Distribution
 from numgrad.distributions.utils import (_broadcast_tensors, _floating, broadcast_all,
                                          lazy_property, logits_to_probs, probs_to_logits)
 from numgrad.nn.functional import binary_cross_entropy_with_logits
+from numgrad.oplib.densities import bernoulli_log_prob
 
 __all__ = ["Bernoulli", "Categorical"]
 
@@ -89,8 +90,7 @@ class Bernoulli(_BinaryProbs):
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
-        return -binary_cross_entropy_with_logits(logits, value, reduction="none")
+        return bernoulli_log_prob(value, self.logits)
 
     def entropy(self) -> Tensor:
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")

@@ -1,15 +1,18 @@
-"""Fused log-densities: the log_prob of Normal and StudentT as single ops.
+"""Fused log-densities: the log_prob of Normal, StudentT and Bernoulli as single ops.
 
-PyTorch composes Normal.log_prob from 6 ops and StudentT.log_prob from about 20;
-here each is one elementwise kernel, and so is its derivative in each argument
-(one `<name>_backward_<arg>` op computing grad * d log_prob / d arg). Recording
-one node instead of 20 is what makes small probabilistic models fast: their
-cost is per op, not per element.
+PyTorch composes Normal.log_prob from 6 ops, StudentT.log_prob from about 20
+and Bernoulli.log_prob from 2; here each is one elementwise kernel, and so is
+its derivative in each argument (one `<name>_backward_<arg>` op computing
+grad * d log_prob / d arg). Recording one node instead of 20 is what makes
+small probabilistic models fast: their cost is per op, not per element.
 
-Second derivatives (the vjp and jvp of the backward ops) are compositions of
-numgrad ops from the closed-form Hessian entries below, so every order works.
-Both densities depend on value and loc only through value - loc: the gradient
-in loc is minus the one in value, and so are its Hessian entries.
+Second derivatives (the vjp and jvp of the backward ops) come from closed-form
+Hessian entries, written twice: as compositions of numgrad ops (differentiable,
+so every order works) and as one kernel per entry (`<name>_second_<a>_<b>`,
+not differentiable) for backward passes that record nothing, the common case of
+a Hessian-vector product. tests/test_densities.py checks that the two agree.
+Normal and StudentT depend on value and loc only through value - loc: the
+gradient in loc is minus the one in value, and so are its Hessian entries.
 """
 from __future__ import annotations
 
@@ -19,9 +22,10 @@ from typing import Callable
 import numba
 
 from numgrad._tensor import Tensor, apply
+from numgrad.autograd.grad_mode import is_grad_enabled
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
-from numgrad.oplib.pointwise import (_digamma64, _floating, _jvp_sum, add, div, mul, neg,
-                                     polygamma, sub)
+from numgrad.oplib.pointwise import (_digamma64, _floating, _jvp_sum, _sigmoid_jit, _zeta, add, div,
+                                     mul, neg, polygamma, sigmoid, sigmoid_backward, sub)
 from numgrad.ops.registry import Op, elementwise
 
 __all__: list[str] = []
@@ -49,15 +53,19 @@ def _fused_args(*xs) -> tuple[Tensor, ...]:
 class _Density:
     """One fused log-density: its forward op and one backward op per argument.
 
-    args: argument names, value first and loc among them. partials: name ->
-    scalar formula of grad * d log_prob / d name (loc has none: it is minus
-    value's). hessian(i, j, xs): d2 log_prob / dx_i dx_j as a numgrad expression,
-    for i, j not loc."""
+    args: argument names, value first. partials: name -> scalar formula of
+    grad * d log_prob / d name; an argument named loc has none, as the density
+    depends on value - loc: its derivatives are minus value's. hessian(a, b, c, xs):
+    c * d2 log_prob / da db as a numgrad expression (differentiable: used where
+    the result is recorded or carries forward-mode tangents). second: (a, b) -> scalar
+    formula of c * d2 log_prob / da db, for the same pairs (a before b in args):
+    one kernel for a backward pass that records nothing."""
 
     def __init__(self, name: str, args: tuple[str, ...], scalar: Callable,
-                 partials: dict[str, Callable], hessian: Callable):
+                 partials: dict[str, Callable], hessian: Callable,
+                 second: dict[tuple[str, str], Callable]):
         self.args = args
-        self.loc = args.index("loc")
+        self.loc = args.index("loc") if "loc" in args else None
         self.hessian = hessian
         self.backward: dict[int, Op] = {}
         for arg, fn in partials.items():
@@ -65,6 +73,10 @@ class _Density:
             self.backward[i] = elementwise(
                 f"{name}_backward_{arg}", fn, self._backward_vjp(i), self._backward_jvp(i),
                 save=range(len(args) + 1))
+        self.second: dict[tuple[int, int], Op] = {}
+        for (a, b), fn in second.items():
+            op = elementwise(f"{name}_second_{a}_{b}", fn, differentiable=False)
+            self.second[args.index(a), args.index(b)] = self.second[args.index(b), args.index(a)] = op
         self.op = elementwise(name, scalar, self._vjp, self._jvp, save=range(len(args)))
 
     def __call__(self, *xs) -> Tensor:
@@ -76,14 +88,18 @@ class _Density:
             return neg(apply(self.backward[0], (g, *xs)))
         return apply(self.backward[i], (g, *xs))
 
-    def _second(self, i: int, j: int, xs) -> Tensor:
-        sign = 1.0
+    def _second(self, i: int, j: int, c: Tensor, xs, fast: bool) -> Tensor:
+        """c * d2 log_prob / dx_i dx_j, unreduced; fast: by its kernel (not differentiable)."""
+        negate = False
         if i == self.loc:
-            i, sign = 0, -sign
+            i, negate = 0, not negate
         if j == self.loc:
-            j, sign = 0, -sign
-        h = self.hessian(self.args[i], self.args[j], xs)
-        return h if sign > 0 else neg(h)
+            j, negate = 0, not negate
+        if fast:
+            h = apply(self.second[i, j], (c, *xs))
+        else:
+            h = self.hessian(self.args[i], self.args[j], c, xs)
+        return neg(h) if negate else h
 
     def _vjp(self, ctx, g):
         xs = ctx.saved
@@ -101,9 +117,13 @@ class _Density:
             g, *xs = ctx.saved
             need = ctx.needs_input_grad
             out = [unbroadcast(ctx, apply(self.backward[i], (gg, *xs)), 0) if need[0] else None]
-            gg_g = mul(gg, g) if any(need[1:]) else None
-            out += [unbroadcast(ctx, mul(gg_g, self._second(i, j, xs)), j + 1) if need[j + 1] else None
-                    for j in range(len(xs))]
+            if any(need[1:]):
+                gg_g = mul(gg, g)
+                fast = not is_grad_enabled() and gg_g._fw is None and all(x._fw is None for x in xs)
+                out += [unbroadcast(ctx, self._second(i, j, gg_g, xs, fast), j + 1) if need[j + 1]
+                        else None for j in range(len(xs))]
+            else:
+                out += [None] * len(xs)
             return tuple(out)
         return vjp
 
@@ -111,7 +131,7 @@ class _Density:
         def jvp(ctx, tg, *txs):
             g, *xs = ctx.saved
             return _jvp_sum(ctx, (tg, *txs), lambda t: apply(self.backward[i], (t, *xs)),
-                            *[lambda t, j=j: mul(mul(t, g), self._second(i, j, xs))
+                            *[lambda t, j=j: self._second(i, j, mul(t, g), xs, False)
                               for j in range(len(xs))])
         return jvp
 
@@ -132,19 +152,36 @@ def _normal_grad_scale(g, v, loc, scale):
     return g * ((y * y - 1.0) / scale)
 
 
-def _normal_hessian(a: str, b: str, xs) -> Tensor:
+def _normal_hessian(a: str, b: str, c: Tensor, xs) -> Tensor:
     v, loc, scale = xs
-    inv_var = div(1.0, mul(scale, scale))
-    if a == b == "value":
-        return neg(inv_var)
+    var = mul(scale, scale)
+    if a == b == "value":  # -1 / scale**2
+        return neg(div(c, var))
     y = div(sub(v, loc), scale)
     if a == b == "scale":  # (1 - 3 y**2) / scale**2
-        return mul(sub(1.0, mul(3.0, mul(y, y))), inv_var)
-    return mul(mul(2.0, y), inv_var)  # value and scale
+        return mul(c, div(sub(1.0, mul(3.0, mul(y, y))), var))
+    return mul(c, div(mul(2.0, y), var))  # value and scale: 2 y / scale**2
+
+
+def _normal_second_value_value(c, v, loc, scale):
+    return c * (-1.0 / (scale * scale))
+
+
+def _normal_second_value_scale(c, v, loc, scale):
+    y = (v - loc) / scale
+    return c * (2.0 * y / (scale * scale))
+
+
+def _normal_second_scale_scale(c, v, loc, scale):
+    y = (v - loc) / scale
+    return c * ((1.0 - 3.0 * (y * y)) / (scale * scale))
 
 
 _NORMAL = _Density("normal_log_prob", ("value", "loc", "scale"), _normal_log_prob,
-                   {"value": _normal_grad_value, "scale": _normal_grad_scale}, _normal_hessian)
+                   {"value": _normal_grad_value, "scale": _normal_grad_scale}, _normal_hessian,
+                   {("value", "value"): _normal_second_value_value,
+                    ("value", "scale"): _normal_second_value_scale,
+                    ("scale", "scale"): _normal_second_scale_scale})
 
 
 def normal_log_prob(value: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
@@ -185,7 +222,11 @@ def _student_t_grad_df(g, v, df, loc, scale):
     return g * _student_t_d_df(v, df, loc, scale)
 
 
-def _student_t_hessian(a: str, b: str, xs) -> Tensor:
+def _student_t_hessian(a: str, b: str, c: Tensor, xs) -> Tensor:
+    return mul(c, _student_t_d2(a, b, xs))
+
+
+def _student_t_d2(a: str, b: str, xs) -> Tensor:
     v, df, loc, scale = xs
     y = div(sub(v, loc), scale)
     y2 = mul(y, y)
@@ -212,11 +253,114 @@ def _student_t_hessian(a: str, b: str, xs) -> Tensor:
                    mul(0.25, sub(polygamma(1, mul(0.5, w)), polygamma(1, mul(0.5, df))))))
 
 
+def _student_t_second_value_value(c, v, df, loc, scale):
+    y = (v - loc) / scale
+    y2 = y * y
+    r = df + y2
+    return c * (-(df + 1.0) * (df - y2) / ((scale * r) * (scale * r)))
+
+
+def _student_t_second_value_df(c, v, df, loc, scale):
+    y = (v - loc) / scale
+    y2 = y * y
+    r = df + y2
+    return c * (y * (1.0 - y2) / (scale * (r * r)))
+
+
+def _student_t_second_value_scale(c, v, df, loc, scale):
+    y = (v - loc) / scale
+    r = df + y * y
+    return c * (2.0 * (df + 1.0) * (df * y) / ((scale * r) * (scale * r)))
+
+
+def _student_t_second_df_scale(c, v, df, loc, scale):
+    y = (v - loc) / scale
+    y2 = y * y
+    r = df + y2
+    return c * (y2 * (y2 - 1.0) / (scale * (r * r)))
+
+
+def _student_t_second_scale_scale(c, v, df, loc, scale):
+    y = (v - loc) / scale
+    y2 = y * y
+    r = df + y2
+    return c * ((1.0 - (df + 1.0) * y2 * (r + 2.0 * df) / (r * r)) / (scale * scale))
+
+
+@numba.njit(cache=True)
+def _student_t_d2_df(v, df, loc, scale):
+    y = (v - loc) / scale
+    y2 = y * y
+    r = df + y2
+    df_r = df * r
+    return (0.5 * y2 / df_r + 0.5 * y2 * (df_r - (df + 1.0) * (r + df)) / (df_r * df_r)
+            + 0.5 / (df * df) + 0.25 * (_zeta(2.0, 0.5 * (df + 1.0)) - _zeta(2.0, 0.5 * df)))
+
+
+def _student_t_second_df_df(c, v, df, loc, scale):
+    return c * _student_t_d2_df(v, df, loc, scale)
+
+
 _STUDENT_T = _Density("student_t_log_prob", ("value", "df", "loc", "scale"), _student_t_log_prob,
                       {"value": _student_t_grad_value, "df": _student_t_grad_df,
-                       "scale": _student_t_grad_scale}, _student_t_hessian)
+                       "scale": _student_t_grad_scale}, _student_t_hessian,
+                      {("value", "value"): _student_t_second_value_value,
+                       ("value", "df"): _student_t_second_value_df,
+                       ("value", "scale"): _student_t_second_value_scale,
+                       ("df", "df"): _student_t_second_df_df,
+                       ("df", "scale"): _student_t_second_df_scale,
+                       ("scale", "scale"): _student_t_second_scale_scale})
 
 
 def student_t_log_prob(value: Tensor, df: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
     """log StudentT(value; df, loc, scale) elementwise, in one op."""
     return _STUDENT_T(value, df, loc, scale)
+
+
+# ----- Bernoulli(logits): value * logits - softplus(logits), i.e. minus binary_cross_entropy_with_logits
+
+def _bernoulli_log_prob(v, logits):
+    return -((1.0 - v) * logits - min(logits, 0.0) + math.log1p(math.exp(-math.fabs(logits))))
+
+
+def _bernoulli_grad_value(g, v, logits):
+    return g * logits
+
+
+def _bernoulli_grad_logits(g, v, logits):
+    return g * (v - _sigmoid_jit(logits))
+
+
+def _bernoulli_hessian(a: str, b: str, c: Tensor, xs) -> Tensor:
+    logits = xs[1]
+    if a == b == "value":  # linear in value
+        return mul(c, 0.0)
+    if a == b == "logits":  # -sigmoid'(logits)
+        return neg(sigmoid_backward(c, sigmoid(logits)))
+    return c  # value and logits: 1
+
+
+def _bernoulli_second_value_value(c, v, logits):
+    return c * 0.0
+
+
+def _bernoulli_second_value_logits(c, v, logits):
+    return c
+
+
+def _bernoulli_second_logits_logits(c, v, logits):
+    s = _sigmoid_jit(logits)
+    return -(c * (s - s * s))
+
+
+_BERNOULLI = _Density("bernoulli_log_prob", ("value", "logits"), _bernoulli_log_prob,
+                      {"value": _bernoulli_grad_value, "logits": _bernoulli_grad_logits},
+                      _bernoulli_hessian,
+                      {("value", "value"): _bernoulli_second_value_value,
+                       ("value", "logits"): _bernoulli_second_value_logits,
+                       ("logits", "logits"): _bernoulli_second_logits_logits})
+
+
+def bernoulli_log_prob(value: Tensor, logits: Tensor) -> Tensor:
+    """log Bernoulli(value; logits) elementwise (minus binary_cross_entropy_with_logits), in one op."""
+    return _BERNOULLI(value, logits)
