@@ -248,14 +248,6 @@ def test_sample_does_not_track_gradients():
     assert d.rsample().requires_grad
 
 
-@pytest.mark.parametrize("name", ["Gamma", "StudentT", "Beta", "Dirichlet"])
-def test_rsample_not_supported(name):
-    d = ALL[name]()
-    assert not d.has_rsample
-    with pytest.raises(NotImplementedError, match=f"^{name}.rsample is not supported in numgrad"):
-        d.rsample()
-
-
 # ----- gradients ------------------------------------------------------------------------
 
 def _seeded_rsample(make):

@@ -12,7 +12,8 @@ from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
 from numgrad.distributions.distribution import Distribution, _invalid_parameter
-from numgrad.distributions.utils import (_floating, _no_rsample, _numbers, _standard_normal,
+from numgrad.distributions.gamma import Gamma
+from numgrad.distributions.utils import (_floating, _numbers, _standard_normal,
                                          broadcast_all)
 from numgrad.oplib.densities import normal_log_prob, student_t_log_prob
 
@@ -223,11 +224,12 @@ class Uniform(Distribution):
 
 class StudentT(Distribution):
     """Student's t-distribution with `df` degrees of freedom, location `loc` and scale
-    `scale`. `rsample` is not supported (it needs the reparameterized gamma gradient)."""
+    `scale`."""
 
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
     support = constraints.real
+    has_rsample = True
 
     def __init__(self, df: Tensor | float, loc: Tensor | float = 0.0, scale: Tensor | float = 1.0,
                  validate_args: bool | None = None) -> None:
@@ -261,21 +263,12 @@ class StudentT(Distribution):
         m[Tensor._make(df <= 1)] = math.nan
         return m
 
-    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        # X / sqrt(Z / df), X ~ N(0, 1), Z ~ Chi2(df) = Gamma(df / 2, rate 1 / 2)
-        shape = self._extended_shape(sample_shape)
-        df = self.df._data
-        dt = _floating(df.dtype, "normal_kernel_cpu")
-        rng = _rng[0]
-        x = rng.standard_normal(shape).astype(dt)
-        z = np.asarray(rng.standard_gamma(np.broadcast_to(0.5 * df.astype(np.float64), shape)))
-        z = (z * 2).astype(dt)
-        z = np.maximum(z, np.finfo(dt).tiny)
-        y = x / np.sqrt(z / df)
-        return Tensor._make(np.asarray(self.loc._data + self.scale._data * y))
-
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        raise _no_rsample(self)
+        # loc + scale X / sqrt(Z / df), X ~ N(0, 1), Z ~ Chi2(df) = Gamma(df / 2, rate 1 / 2)
+        shape = self._extended_shape(sample_shape)
+        x = _standard_normal(shape, self.df._data.dtype)
+        z = Gamma(0.5 * self.df, 0.5).rsample(sample_shape)
+        return self.loc + self.scale * (x * ng.rsqrt(z / self.df))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -10,18 +10,18 @@ from numgrad._tensor import Tensor
 from numgrad.creation import _rng
 from numgrad.distributions import constraints
 from numgrad.distributions.distribution import Distribution
-from numgrad.distributions.utils import _floating, _no_rsample, _numbers, _torch_name, broadcast_all
+from numgrad.distributions.utils import _floating, _numbers, _torch_name, broadcast_all
+from numgrad.oplib.sampling import standard_gamma
 
 __all__ = ["Gamma", "Exponential", "Dirichlet", "Beta"]
 
 
-def _standard_gamma(concentration: np.ndarray, shape: tuple, kernel: str) -> np.ndarray:
-    """Gamma(concentration, 1) samples of `shape`, in concentration's dtype, at least
-    the dtype's smallest normal number (as PyTorch clamps them); `kernel` names PyTorch's
-    sampler in the error for an integer concentration."""
-    dt = _floating(concentration.dtype, kernel)
-    g = np.asarray(_rng[0].standard_gamma(np.broadcast_to(concentration.astype(np.float64), shape)))
-    return np.maximum(g.astype(dt), np.finfo(dt).tiny)
+def _standard_gamma(concentration: Tensor, shape: tuple, kernel: str) -> Tensor:
+    """Gamma(concentration, 1) samples of `shape`, reparameterized (differentiable in
+    the concentration); `kernel` names PyTorch's sampler in the error for an integer
+    concentration."""
+    _floating(concentration._data.dtype, kernel)
+    return standard_gamma(concentration.expand(shape))
 
 
 def _as_rate_dtype(value: Any, like: Tensor) -> Tensor:
@@ -33,11 +33,11 @@ def _as_rate_dtype(value: Any, like: Tensor) -> Tensor:
 
 
 class Gamma(Distribution):
-    """The gamma distribution with shape `concentration` and `rate` (1 / scale).
-    `rsample` is not supported (it needs the reparameterized gamma gradient)."""
+    """The gamma distribution with shape `concentration` and `rate` (1 / scale)."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
     _term_params = ("concentration", "rate")
 
     def __init__(self, concentration: Tensor | float, rate: Tensor | float,
@@ -62,14 +62,12 @@ class Gamma(Distribution):
     def variance(self) -> Tensor:
         return self.concentration / self.rate.pow(2)
 
-    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        g = _standard_gamma(self.concentration._data, shape, "gamma_cpu")
-        rate = self.rate._data
-        return Tensor._make(np.asarray(np.maximum(g / rate, np.finfo(rate.dtype).tiny)))
-
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        raise _no_rsample(self)
+        shape = self._extended_shape(sample_shape)
+        value = _standard_gamma(self.concentration, shape, "gamma_cpu") / self.rate.expand(shape)
+        # PyTorch clamps the value (not its gradient) to the smallest normal number
+        np.maximum(value._data, np.finfo(value._data.dtype).tiny, out=value._data)
+        return value
 
     def _compute_terms(self) -> tuple:
         c = self.concentration
@@ -162,10 +160,12 @@ class Exponential(Distribution):
 
 class Dirichlet(Distribution):
     """The Dirichlet distribution with `concentration` (its last dim indexes the
-    categories). `rsample` is not supported (it needs the reparameterized gamma gradient)."""
+    categories). `rsample` normalizes reparameterized gamma samples (PyTorch differentiates
+    its Dirichlet sampler another way: the same gradients in expectation, not per sample)."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
     _term_params = ("concentration",)
 
     def __init__(self, concentration: Tensor, validate_args: bool | None = None) -> None:
@@ -179,13 +179,9 @@ class Dirichlet(Distribution):
         new = self._get_checked_instance(Dirichlet, _instance)
         return self._expand_params(new, batch_shape, ("concentration",))
 
-    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        g = _standard_gamma(self.concentration._data, shape, "dirichlet")
-        return Tensor._make(g / g.sum(-1, keepdims=True))
-
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        raise _no_rsample(self)
+        g = _standard_gamma(self.concentration, self._extended_shape(sample_shape), "dirichlet")
+        return g / g.sum(-1, True)
 
     def _compute_terms(self) -> tuple:
         c = self.concentration
@@ -229,12 +225,12 @@ class Dirichlet(Distribution):
 
 class Beta(Distribution):
     """The beta distribution on [0, 1] with concentrations `concentration1` (alpha) and
-    `concentration0` (beta), a two-category Dirichlet as in PyTorch. `rsample` is not
-    supported (it needs the reparameterized gamma gradient)."""
+    `concentration0` (beta), a two-category Dirichlet as in PyTorch."""
 
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1: Tensor | float, concentration0: Tensor | float,
                  validate_args: bool | None = None) -> None:
@@ -275,11 +271,8 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        return self._dirichlet.sample(sample_shape)[..., 0]
-
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        raise _no_rsample(self)
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

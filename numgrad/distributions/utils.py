@@ -57,13 +57,6 @@ def _numbers(*values: Any) -> bool:
     return not any(isinstance(v, Tensor) for v in values)
 
 
-def _no_rsample(dist: Any) -> NotImplementedError:
-    return NotImplementedError(
-        f"{type(dist).__name__}.rsample is not supported in numgrad: it needs the gradient of "
-        "the gamma sampler with respect to its shape parameter (PyTorch's reparameterized "
-        "gamma), which numgrad does not implement. Use sample() (not differentiable) instead.")
-
-
 def _standard_normal(shape: tuple, dtype: np.dtype) -> Tensor:
     return Tensor._make(_rng[0].standard_normal(shape).astype(_floating(dtype, "normal_kernel_cpu"),
                                                             copy=False))

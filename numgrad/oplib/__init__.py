@@ -3,8 +3,8 @@ public functions. A module declares `__all__` (exported as numgrad.<name>),
 `METHODS` (also bound as Tensor methods) and `INPLACE` (names that get
 `name_` in-place variants)."""
 from numgrad.oplib import arrays, indexing, linalg, pointwise, reduction, shape, stats
-
-from numgrad.oplib import densities  # noqa: F401  (internal ops of numgrad.distributions)
+# the internal ops of numgrad.distributions (nothing public)
+from numgrad.oplib import densities, sampling  # noqa: F401
 
 MODULES = [pointwise, reduction, shape, linalg, indexing, arrays, stats]
 from numgrad.ops.registry import REGISTRY as _REGISTRY  # noqa: E402
