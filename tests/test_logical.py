@@ -3,6 +3,7 @@ checked against numpy."""
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 import pytest
@@ -307,3 +308,131 @@ def test_in_place_constant_values_cut_the_old_gradient():
     y = x * math.inf
     y.fill_(3.0)  # no 0 * inf: the filled value is exact
     np.testing.assert_array_equal(y.detach().numpy(), [3.0, 3.0, 3.0])
+
+
+# ---------------------------------------------------------------- bool subtraction and negation
+
+# PyTorch's messages (checked against torch in test_bool_subtraction_and_negation_against_torch)
+SUB_TWO_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                 "Use the `^` or `logical_xor()` operator instead.")
+SUB_ONE_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _operands(m):
+    """A bool, an integer and a float tensor of module `m` (numgrad or torch)."""
+    return m.tensor([True, False]), m.tensor([1, 2]), m.tensor([1.0, 2.0])
+
+
+# (call on module m and _operands(m), PyTorch's message); a Python bool is a bool operand, a
+# numpy bool scalar a number; the bool checks come before the size check
+BOOL_SUB_NEG = [
+    (lambda m, b, i, f: b - b, SUB_TWO_BOOLS),
+    (lambda m, b, i, f: m.sub(b, b), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: b.sub(b), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: m.sub(b, b, alpha=2), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: m.sub(b, b, out=m.empty(2, dtype=m.int64)), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: b.clone().sub_(b), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: operator.isub(b.clone(), b), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: b.clone().sub_(True), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: b - True, SUB_TWO_BOOLS),
+    (lambda m, b, i, f: False - b, SUB_TWO_BOOLS),
+    (lambda m, b, i, f: m.sub(True, b), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: b - m.tensor(True), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: m.rsub(b, b), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: m.rsub(b, True), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: m.zeros(0, dtype=m.bool) - m.zeros(0, dtype=m.bool), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: b - m.tensor([True, False, True]), SUB_TWO_BOOLS),
+    (lambda m, b, i, f: b - 1, SUB_ONE_BOOL),
+    (lambda m, b, i, f: 1 - b, SUB_ONE_BOOL),
+    (lambda m, b, i, f: b - 1.5, SUB_ONE_BOOL),
+    (lambda m, b, i, f: 1.5 - b, SUB_ONE_BOOL),
+    (lambda m, b, i, f: b - np.True_, SUB_ONE_BOOL),
+    (lambda m, b, i, f: b - i, SUB_ONE_BOOL),
+    (lambda m, b, i, f: i - b, SUB_ONE_BOOL),
+    (lambda m, b, i, f: b - f, SUB_ONE_BOOL),
+    (lambda m, b, i, f: f - b, SUB_ONE_BOOL),
+    (lambda m, b, i, f: f.requires_grad_() - b, SUB_ONE_BOOL),
+    (lambda m, b, i, f: f - True, SUB_ONE_BOOL),
+    (lambda m, b, i, f: True - i, SUB_ONE_BOOL),
+    (lambda m, b, i, f: b - m.tensor(1), SUB_ONE_BOOL),
+    (lambda m, b, i, f: m.sub(b, f, alpha=2), SUB_ONE_BOOL),
+    (lambda m, b, i, f: m.sub(f, True, alpha=2), SUB_ONE_BOOL),
+    (lambda m, b, i, f: f.sub_(b), SUB_ONE_BOOL),
+    (lambda m, b, i, f: operator.isub(f, b), SUB_ONE_BOOL),
+    (lambda m, b, i, f: f.sub_(True), SUB_ONE_BOOL),
+    (lambda m, b, i, f: i.sub_(b), SUB_ONE_BOOL),
+    (lambda m, b, i, f: b.sub_(i), SUB_ONE_BOOL),
+    (lambda m, b, i, f: b.sub_(1), SUB_ONE_BOOL),
+    (lambda m, b, i, f: m.rsub(b, 1), SUB_ONE_BOOL),
+    (lambda m, b, i, f: m.rsub(f, True), SUB_ONE_BOOL),
+    (lambda m, b, i, f: m.rsub(b, f), SUB_ONE_BOOL),
+    (lambda m, b, i, f: b - m.tensor([1, 2, 3]), SUB_ONE_BOOL),
+    (lambda m, b, i, f: -b, NEG_BOOL),
+    (lambda m, b, i, f: m.neg(b), NEG_BOOL),
+    (lambda m, b, i, f: b.neg(), NEG_BOOL),
+    (lambda m, b, i, f: b.neg_(), NEG_BOOL),
+    (lambda m, b, i, f: -m.tensor(True), NEG_BOOL),
+    (lambda m, b, i, f: -m.zeros(0, dtype=m.bool), NEG_BOOL),
+]
+
+# (call, result, dtype): subtraction and negation without a bool operand
+SUB_NEG_VALID = [
+    (lambda m, b, i, f: f - f, [0.0, 0.0], "float32"),
+    (lambda m, b, i, f: i - i, [0, 0], "int64"),
+    (lambda m, b, i, f: f - i, [0.0, 0.0], "float32"),
+    (lambda m, b, i, f: i - 1.5, [-0.5, 0.5], "float32"),
+    (lambda m, b, i, f: 3 - i, [2, 1], "int64"),
+    (lambda m, b, i, f: f - np.True_, [0.0, 1.0], "float32"),
+    (lambda m, b, i, f: np.True_ - f, [0.0, -1.0], "float32"),
+    (lambda m, b, i, f: m.sub(f, i, alpha=2), [-1.0, -2.0], "float32"),
+    (lambda m, b, i, f: m.rsub(i, 5, alpha=2), [3, 1], "int64"),
+    (lambda m, b, i, f: f.sub_(1.0), [0.0, 1.0], "float32"),
+    (lambda m, b, i, f: i.sub_(f.int()), [0, 0], "int64"),
+    (lambda m, b, i, f: -i, [-1, -2], "int64"),
+    (lambda m, b, i, f: m.neg(f), [-1.0, -2.0], "float32"),
+    (lambda m, b, i, f: i.neg_(), [-1, -2], "int64"),
+    (lambda m, b, i, f: b + b, [True, False], "bool"),
+    (lambda m, b, i, f: b ^ True, [False, True], "bool"),
+    (lambda m, b, i, f: ~b, [False, True], "bool"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(BOOL_SUB_NEG)))
+def test_bool_subtraction_and_negation_refused(k):
+    fn, msg = BOOL_SUB_NEG[k]
+    b, i, f = _operands(ng)
+    before = [t.tolist() for t in (b, i, f)]
+    with pytest.raises(RuntimeError) as info:
+        fn(ng, b, i, f)
+    assert str(info.value) == msg
+    assert [t.tolist() for t in (b, i, f)] == before  # an in-place form wrote nothing
+
+
+@pytest.mark.parametrize("k", range(len(SUB_NEG_VALID)))
+def test_subtraction_and_negation_without_bools(k):
+    fn, want, dtype = SUB_NEG_VALID[k]
+    got = fn(ng, *_operands(ng))
+    assert got.tolist() == want and got.dtype == getattr(ng, dtype)
+
+
+def test_subtraction_and_negation_gradients_unchanged():
+    rng = np.random.default_rng(0)
+    a = ng.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    c = ng.tensor(rng.standard_normal(3), requires_grad=True)
+    fn = lambda a, c: (a - c, ng.sub(a, c, alpha=-1.5), 2.0 - a, ng.rsub(c, a, alpha=3), -a)  # noqa: E731
+    assert gradcheck(fn, (a, c), check_forward_ad=True, check_batched_grad=True)
+    assert gradgradcheck(fn, (a, c))
+
+
+def test_bool_subtraction_and_negation_against_torch():
+    torch = pytest.importorskip("torch")
+    for fn, msg in BOOL_SUB_NEG:
+        with pytest.raises(RuntimeError) as info:
+            fn(torch, *_operands(torch))
+        assert str(info.value) == msg
+    for fn, want, dtype in SUB_NEG_VALID:
+        got = fn(torch, *_operands(torch))
+        assert got.tolist() == want and got.dtype == getattr(torch, dtype)

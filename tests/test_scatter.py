@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import numgrad as ng
+from numgrad.autograd import forward_ad as fwAD
 from numgrad.autograd import gradcheck, gradgradcheck
 from tests.op_db.indexing import np_index_reduce, np_scatter_reduce
 
@@ -80,6 +81,38 @@ def test_scatter_reduce_integers():
     assert x.scatter_reduce(0, i, ng.tensor([5, 6, 7]), "amin", include_self=False).tolist() \
         == [5, 7, 3, 4]
     assert x.scatter_reduce(0, i, ng.tensor([5, 6, 7]), "prod").tolist() == [30, 14, 3, 4]
+
+
+def _alias_cases(m):
+    """(x, src) pairs of module `m` (numgrad or torch) in four dtypes, with ties."""
+    rng = np.random.default_rng(2)
+    x, s = np.round(rng.standard_normal((3, 4)), 1), np.round(rng.standard_normal((3, 5)), 1)
+    s[0, 1] = s[0, 3] = x[0, 0] = 0.5
+    return [(m.tensor(a), m.tensor(b)) for a, b in
+            [(x, s), (x.astype(np.float32), s.astype(np.float32)),
+             (np.round(x * 3).astype(np.int64), np.round(s * 3).astype(np.int64)), (x > 0, s > 0)]]
+
+
+_ALIAS_INDEX = np.array([[0, 2, 0, 3, 0], [3, 3, 3, 1, 1], [1, 2, 1, 0, 0]])
+
+
+@pytest.mark.parametrize("alias,name", [("max", "amax"), ("min", "amin")])
+def test_scatter_reduce_max_min_are_amax_amin(alias, name):
+    # PyTorch also takes reduce="max"/"min" (undocumented) and computes amax/amin
+    i = _t(_ALIAS_INDEX)
+    for x, s in _alias_cases(ng):
+        for inc in (True, False):
+            want = x.scatter_reduce(1, i, s, name, include_self=inc)
+            for got in (x.scatter_reduce(1, i, s, alias, include_self=inc),
+                        ng.scatter_reduce(x, -1, i, s, reduce=alias, include_self=inc),
+                        x.clone().scatter_reduce_(1, i, s, alias, include_self=inc)):
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert ng.tensor(1.0).scatter_reduce(0, ng.tensor(0), ng.tensor(3.0), alias).item() \
+        == (3.0 if alias == "max" else 1.0)
+    x, s = _alias_cases(ng)[0]
+    empty = x.scatter_reduce(0, ng.zeros(0, dtype=ng.int64), s, alias)
+    np.testing.assert_array_equal(empty.numpy(), x.numpy())
 
 
 def test_scatter_deprecated_reduce():
@@ -232,6 +265,52 @@ ERRORS = [
 ]
 
 
+
+def _reduce_errors(m):
+    """scatter_reduce's errors for a bad reduce in PyTorch's order (dtypes, dim and shapes
+    first, then the reduce string, then the index values), for module `m`."""
+    x, i, s = m.zeros(3, 4), m.tensor([[0, 1, 2, 0]]), m.ones(2, 4)
+    bad = "reduce argument must be either sum, prod, mean, amax or amin, got {}"
+    return [
+        (lambda: x.scatter_reduce(0, i, s, "foo"), RuntimeError, bad.format("foo")),
+        (lambda: m.scatter_reduce(x, 0, i, s, reduce="add"), RuntimeError, bad.format("add")),
+        (lambda: x.scatter_reduce(0, i, s, "multiply"), RuntimeError, bad.format("multiply")),
+        (lambda: x.scatter_reduce(0, i, s, "Max"), RuntimeError, bad.format("Max")),
+        (lambda: x.scatter_reduce(0, i, s, "AMAX"), RuntimeError, bad.format("AMAX")),
+        (lambda: x.scatter_reduce(0, i, s, ""), RuntimeError, bad.format("")),
+        (lambda: x.clone().scatter_reduce_(0, i, s, "foo"), RuntimeError, bad.format("foo")),
+        (lambda: x.scatter_reduce(0, m.tensor([[5]]), s, "foo"), RuntimeError, bad.format("foo")),
+        (lambda: x.scatter_reduce(0, m.zeros(0, dtype=m.int64), s, "foo"), RuntimeError,
+         bad.format("foo")),
+        (lambda: x.scatter_reduce(0, m.zeros(0, dtype=m.int64), m.ones(1, 1, 1), "foo"), RuntimeError,
+         bad.format("foo")),
+        (lambda: x.scatter_reduce(0, i.float(), s, "foo"), RuntimeError,
+         "scatter(): Expected dtype int32/int64 for index"),
+        (lambda: x.scatter_reduce(0, i, s.double(), "foo"), RuntimeError,
+         "scatter(): Expected self.dtype to be equal to src.dtype"),
+        (lambda: x.scatter_reduce(2, i, s, "foo"), IndexError,
+         "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+        (lambda: x.scatter_reduce(1, m.tensor([0]), s, "foo"), RuntimeError,
+         "Index tensor must have the same number of dimensions as self tensor"),
+        (lambda: x.scatter_reduce(1, m.tensor([[0] * 3] * 4), m.ones(5, 5), "foo"), RuntimeError,
+         "Expected index [4, 3] to be no larger than self [3, 4] apart from dimension 1 and to be "
+         "no larger size than src [5, 5]"),
+        (lambda: x.scatter_reduce(0, m.tensor([[5]]), s, "max"), RuntimeError,
+         "index 5 is out of bounds for dimension 0 with size 3"),
+        (lambda: x.scatter_reduce(0, i, s, reduce=None), TypeError,
+         "scatter_reduce(): argument 'reduce' must be str, not NoneType"),
+        (lambda: x.index_reduce(0, m.tensor([0, 0]), s, "max"), RuntimeError,
+         "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got max."),
+    ]
+
+
+def test_scatter_reduce_errors():
+    for fn, exc, msg in _reduce_errors(ng):
+        with pytest.raises(exc) as info:
+            fn()
+        assert str(info.value) == msg
+
+
 @pytest.mark.parametrize("fn,exc,msg", ERRORS, ids=[str(k) for k in range(len(ERRORS))])
 def test_errors(fn, exc, msg):
     with pytest.raises(exc) as info:
@@ -371,6 +450,27 @@ def test_grad_amax_ties_split_evenly():
     np.testing.assert_allclose(gs.numpy(), [1 / 3, 0, 1 / 3, 1])
 
 
+@pytest.mark.parametrize("alias,name", [("max", "amax"), ("min", "amin")])
+def test_grad_max_min_are_those_of_amax_amin(alias, name):
+    # PyTorch's backward refuses max/min and its forward mode gives them no tangent;
+    # numgrad differentiates them as amax/amin
+    i = ng.tensor([0, 1, 0, 1, 2, 1])
+    grads = []
+    for reduce in (alias, name):
+        x = ng.tensor([1.0, 5.0, 3.0, 4.0], requires_grad=True)
+        s = ng.tensor([3.0, 5.0, 3.0, -2.0, 7.0, 0.5], requires_grad=True)
+        out = x.scatter_reduce(0, i, s, reduce)
+        assert type(out.grad_fn).__name__ == "ScatterReduceBackward0"
+        grads.append([g.numpy() for g in ng.autograd.grad((out * ng.arange(4.0)).sum(), (x, s))])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+    with fwAD.dual_level():
+        xd = fwAD.make_dual(ng.ones(4), ng.arange(4.0))
+        tangents = [fwAD.unpack_dual(xd.scatter_reduce(0, i, ng.zeros(6), r)).tangent.numpy()
+                    for r in (alias, name)]
+    np.testing.assert_array_equal(*tangents)
+
+
 def test_grad_prod_zeros_exact():
     x = ng.tensor([2.0, 3.0], requires_grad=True)
     s = ng.tensor([0.0, 4.0, 0.0, 0.0, 5.0], requires_grad=True)
@@ -446,6 +546,20 @@ def test_against_torch():
                 assert got is None or not got.any(), name
             else:
                 np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_scatter_reduce_max_min_and_errors_against_torch():
+    torch = pytest.importorskip("torch")
+    for alias, name in [("max", "amax"), ("min", "amin")]:
+        for (x, s), (tx, ts) in zip(_alias_cases(ng), _alias_cases(torch)):
+            for inc in (True, False):
+                got = x.scatter_reduce(1, _t(_ALIAS_INDEX), s, alias, include_self=inc)
+                want = tx.scatter_reduce(1, torch.tensor(_ALIAS_INDEX), ts, alias, include_self=inc)
+                np.testing.assert_array_equal(got.numpy(), want.numpy())
+    for fn, exc, msg in _reduce_errors(torch):
+        with pytest.raises(exc) as info:
+            fn()
+        assert str(info.value) == msg
 
 
 def test_prod_double_backward_refused_when_zeros_collide():

@@ -514,9 +514,9 @@ def _out_of_bounds(a: np.ndarray, n: int, negative_ok: bool) -> int | None:
     return int(a[(a < lo) | (a >= n)].flat[0])
 
 
-def _scatter_args(input: Tensor, dim: int, index, src: Tensor | None):
+def _scatter_args(input: Tensor, dim: int, index, src: Tensor | None, reduce: str | None = None):
     """scatter's checks (PyTorch's order and messages); (dim, index array), or None
-    for an empty index. `src` is None for the value form."""
+    for an empty index. `src` is None for the value form; `reduce`: scatter_reduce's."""
     a = _index_array(index)
     if a.dtype.kind not in "iu":
         raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
@@ -524,6 +524,7 @@ def _scatter_args(input: Tensor, dim: int, index, src: Tensor | None):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     d = normalize_dim(dim, input.ndim)
     if a.size == 0:
+        _check_reduce(reduce)
         return None
     nd = max(input.ndim, 1)
     if max(a.ndim, 1) != nd:
@@ -539,10 +540,17 @@ def _scatter_args(input: Tensor, dim: int, index, src: Tensor | None):
         if src is not None:
             msg += f" and to be no larger size than src {list(src.shape)}"
         raise RuntimeError(msg)
+    _check_reduce(reduce)  # PyTorch checks it after the shapes, before the index values
     bad = _out_of_bounds(a, xshape[d], False)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {xshape[d]}")
     return d, a.reshape(ishape)
+
+
+def _check_reduce(reduce: str | None) -> None:
+    if reduce is not None and reduce not in _REDUCTIONS and reduce not in _ALIASES:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, "
+                           f"got {reduce}")
 
 
 def _scatter(op, input: Tensor, d: int, a: np.ndarray, src: Tensor, **params) -> Tensor:
@@ -601,6 +609,8 @@ def scatter_add(input: Tensor, dim: int, index, src: Tensor) -> Tensor:
 
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+# PyTorch also takes "max" and "min" (undocumented) and computes amax and amin for them
+_ALIASES = {"max": "amax", "min": "amin"}
 
 
 def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str,
@@ -608,12 +618,14 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str,
     """`input` with the values of `src` reduced (sum, prod, mean, amax, amin) into the
     positions `index` gives along `dim` (as scatter_add), together with `input`'s own
     values there when `include_self`."""
-    if reduce not in _REDUCTIONS:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, "
-                           f"got {reduce}")
-    checked = _scatter_args(input, dim, index, src)
+    if not isinstance(reduce, str):  # PyTorch's message for reduce given by keyword
+        raise TypeError(f"scatter_reduce(): argument 'reduce' must be str, not {type(reduce).__name__}")
+    checked = _scatter_args(input, dim, index, src, reduce)
     if checked is None:
         return clone(input)
+    # (PyTorch's backward refuses max/min, its forward mode gives them no tangent: numgrad
+    # differentiates them as amax/amin)
+    reduce = _ALIASES.get(reduce, reduce)
     d, a = checked
     return _scatter(SCATTER_REDUCE, input, d, a, src, reduce=reduce,
                     include_self=bool(include_self))

@@ -193,10 +193,37 @@ SUB = elementwise(
 
 def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     """input - alpha * other, broadcasting; `out`: write the result there (no autograd)."""
+    try:
+        a, b = binary_args(input, other)
+    except RuntimeError:  # a size mismatch: PyTorch reports a bool operand first
+        _check_sub_bool(input, other)
+        raise
+    # a bool operand leaves a bool result or was converted (a Python bool wrapped, a bool
+    # tensor promoted): the operands' own dtypes are read only for a converted one
+    if (a._data.dtype.kind == "b" or (a is not input and _is_bool(input))
+            or (b is not other and _is_bool(other))):
+        _check_sub_bool(input, other)
     if alpha != 1:
-        return add(input, other, alpha=-alpha, out=out)
-    a, b = binary_args(input, other)
+        inputs = (a, b, _scalar(-alpha, a))
+        return apply(ADD_SCALED, inputs) if out is None else apply_out(ADD_SCALED, inputs, out)
     return apply(SUB, (a, b)) if out is None else apply_out(SUB, (a, b), out)
+
+
+def _is_bool(x) -> bool:
+    # a numpy bool scalar counts as a number, as in PyTorch
+    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+def _check_sub_bool(input, other) -> None:
+    """PyTorch's errors for subtraction with a bool tensor or a Python bool operand."""
+    a, b = _is_bool(input), _is_bool(other)
+    if a and b:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if a or b:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def _mul(a, b):
@@ -484,7 +511,17 @@ def _neg(x):
     return -x
 
 
-NEG, neg = unary("neg", _neg, lambda ctx, g: neg(g), save=(), floating=False)
+NEG, _ = unary("neg", _neg, lambda ctx, g: neg(g), save=(), floating=False)
+
+
+def neg(input: Tensor) -> Tensor:
+    """Elementwise negation (PyTorch refuses bool tensors)."""
+    if not isinstance(input, Tensor):
+        _check_tensor("neg", input)
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return apply(NEG, (input,))
 
 
 def _exp(x):
