@@ -181,6 +181,7 @@ class Tensor:
         if self.grad_fn is None:
             return
         self.grad_fn._retain = weakref.ref(self)
+        self.grad_fn._hooked = True
 
     @property
     def retains_grad(self) -> bool:
@@ -196,6 +197,7 @@ class Tensor:
             node._tensor_hooks = []
         entry = (self._output_nr, hook)
         node._tensor_hooks.append(entry)
+        node._hooked = True
         from numgrad.autograd.graph import _Handle
         return _Handle(node._tensor_hooks, entry)
 

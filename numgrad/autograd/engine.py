@@ -65,20 +65,22 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     pending = []
     ready = [n for n in buffers if n not in deps]
     pop, push = ready.pop, ready.append
+    accumulate_grad, anomaly = AccumulateGrad, _anomaly[0]
     prev_mode = grad_mode.is_grad_enabled()
     grad_mode._set(create_graph)
     try:
         while ready:
             node = pop()
             grads = buffers.pop(node, None) or [None] * node.n_outputs
-            if node._pre_hooks or node._tensor_hooks or node._retain is not None:
+            hooked = node._hooked
+            if hooked:
                 grads = _run_pre_hooks(node, grads)
             if target_slots is not None and node in target_slots:
                 for nr, i in target_slots[node]:
                     captured[i] = grads[nr]
                     if accumulate and grads[nr] is not None:
                         pending.append((targets.tensors[i], grads[nr]))
-            if node.__class__ is AccumulateGrad:
+            if node.__class__ is accumulate_grad:
                 if accumulate and targets is None and grads[0] is not None:
                     t = node.variable
                     if t is not None:
@@ -100,7 +102,7 @@ def execute(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     except Exception:
                         _warn_forward_trace(node)
                         raise
-                    if op.check_grads or _anomaly[0] or node._hooks:
+                    if hooked or anomaly or op.check_grads:
                         gin = _check_rule_result(node, gin, grads, batch_ndim)
                     elif gin.__class__ is not tuple:
                         gin = tuple(gin) if gin.__class__ is list else (gin,)

@@ -30,6 +30,8 @@ class Node:
     # rarely set (hooks, retain_grad, anomaly stack, forward tangent of the saved output):
     # class defaults, so recording a node does not pay for them
     _out_fw = _pre_hooks = _hooks = _tensor_hooks = _retain = _anomaly = None
+    # True once a hook or retain_grad was registered: the engine's one check for all of them
+    _hooked = False
 
     @property
     def metadata(self) -> dict:
@@ -68,6 +70,7 @@ class Node:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
+        self._hooked = True
         return _Handle(self._hooks, fn)
 
     def register_prehook(self, fn):
@@ -75,6 +78,7 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
+        self._hooked = True
         return _Handle(self._pre_hooks, fn)
 
     def _free(self):
@@ -126,8 +130,8 @@ def node_class(op) -> type:
 class AccumulateGrad:
     """The graph node of a leaf tensor that requires grad: adds incoming grads to `.grad`."""
 
-    __slots__ = ("_variable_ref", "_pre_hooks", "_hooks", "_tensor_hooks", "_retain", "metadata",
-                 "__weakref__")
+    __slots__ = ("_variable_ref", "_pre_hooks", "_hooks", "_tensor_hooks", "_retain", "_hooked",
+                 "metadata", "__weakref__")
     next_functions = ()
     n_outputs = 1
 
@@ -137,6 +141,7 @@ class AccumulateGrad:
         self._hooks = None
         self._tensor_hooks = None
         self._retain = None
+        self._hooked = False
         self.metadata = {}
 
     @property
