@@ -9,6 +9,7 @@ import numgrad as ng
 import numgrad.distributions as dist
 from numgrad.autograd import gradgradcheck
 from numgrad.oplib import densities as D
+from numgrad.ops import registry
 
 
 def _t(rng, lo, hi, shape, requires_grad=True):
@@ -105,3 +106,32 @@ def test_mismatched_shapes_raise_pytorchs_broadcast_error():
     with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of "
                                            r"tensor b \(4\) at non-singleton dimension 0"):
         dist.Normal(ng.zeros(3), ng.ones(3), validate_args=False).log_prob(ng.zeros(4))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("density", DENSITIES, ids=lambda d: d.op.name)
+def test_numpy_compositions_agree_with_the_kernels(density, dtype):
+    # from op.numpy_from elements on the CPU runs the numpy composition, which evaluates
+    # the parameter-only terms per parameter element: it must agree with the kernel, for
+    # parameters broadcast (one per column) and full-size
+    rng = np.random.default_rng(4)
+    n = registry._LOOP_MIN_SIZE + 37
+    ranges = {"value": (-3, 3), "loc": (-1, 1), "scale": (0.3, 2), "df": (0.5, 30), "logits": (-30, 30)}
+    ops = [density.op] + list(density.backward.values()) + list(set(density.second.values()))
+    ops = [op for op in ops if op.cpu_numpy is not None]
+    assert ops
+    for op in ops:
+        with_c = op is not density.op
+        for param_shape in [(1,), (n,), "expanded"]:
+            xs = [rng.uniform(*ranges[a], (n,) if a == "value" or param_shape == "expanded"
+                              else param_shape).astype(dtype) for a in density.args]
+            if param_shape == "expanded":  # as broadcast_all gives them: stride 0
+                xs[1:] = [np.broadcast_to(x[:1], (n,)) for x in xs[1:]]
+            if density is D._BERNOULLI:
+                xs[0] = rng.uniform(0, 1, n).astype(dtype)
+            args = ([rng.standard_normal(n).astype(dtype)] if with_c else []) + xs
+            got = registry._elementwise_cpu(op, *args)
+            want = op.kernel("cpu", np.dtype(dtype), len(args))(*args)
+            assert got.dtype == want.dtype == dtype
+            np.testing.assert_allclose(got, want, rtol=2e-5 if dtype == np.float32 else 1e-11,
+                                       atol=1e-5 if dtype == np.float32 else 1e-11)

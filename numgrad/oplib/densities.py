@@ -20,13 +20,14 @@ import math
 from typing import Callable
 
 import numba
+import numpy as np
 
 from numgrad._tensor import Tensor, apply
 from numgrad.autograd.grad_mode import is_grad_enabled
 from numgrad.oplib._util import binary_args, check_broadcast, unbroadcast
 from numgrad.oplib.pointwise import (_digamma64, _floating, _jvp_sum, _sigmoid_jit, _zeta, add, div,
                                      mul, neg, polygamma, sigmoid, sigmoid_backward, sub)
-from numgrad.ops.registry import Op, elementwise
+from numgrad.ops.registry import REGISTRY, Op, elementwise
 
 __all__: list[str] = []
 
@@ -50,6 +51,33 @@ def _fused_args(*xs) -> tuple[Tensor, ...]:
     return tuple(_floating(t) for t in ts)
 
 
+def _in_double(fn: Callable, *params: np.ndarray):
+    """fn of the parameter arrays, evaluated in float64 and returned in their dtype. A
+    parameter broadcast to the value's shape (a distribution's broadcast_all expands it) is
+    evaluated once per distinct element: the result broadcasts back."""
+    dt = params[0].dtype
+    return np.asarray(fn(*[_distinct(p).astype(np.float64) for p in params])).astype(dt)
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """A broadcast view's own elements: one index along each axis of stride 0."""
+    if 0 not in a.strides:
+        return a
+    return a[tuple(slice(0, 1) if st == 0 else slice(None) for st in a.strides)]
+
+
+def _special(name: str, x):
+    """A special function of float64 `x` by numgrad's own kernel (lgamma, digamma, trigamma)."""
+    if name == "trigamma":
+        return REGISTRY["polygamma"].kernel("cpu", np.dtype(np.float64), 2)(1.0, x)
+    return REGISTRY[name].kernel("cpu", np.dtype(np.float64), 1)(x)
+
+
+def _numpy_path(numpy: dict, name: str) -> dict:
+    fn, size = numpy.get(name, (None, 0))
+    return {"cpu_numpy": fn, "numpy_from": size} if fn is not None else {}
+
+
 class _Density:
     """One fused log-density: its forward op and one backward op per argument.
 
@@ -59,25 +87,33 @@ class _Density:
     c * d2 log_prob / da db as a numgrad expression (differentiable: used where
     the result is recorded or carries forward-mode tangents). second: (a, b) -> scalar
     formula of c * d2 log_prob / da db, for the same pairs (a before b in args):
-    one kernel for a backward pass that records nothing."""
+    one kernel for a backward pass that records nothing. numpy: op name -> (the
+    same function composed of numpy ufuncs, the size from which the CPU runs it:
+    Op.cpu_numpy, Op.numpy_from), for ops whose scalar formula calls special
+    functions: the composition evaluates the parameter-only terms once per
+    parameter element, not once per value (PyTorch's order of work), and in
+    double precision."""
 
     def __init__(self, name: str, args: tuple[str, ...], scalar: Callable,
                  partials: dict[str, Callable], hessian: Callable,
-                 second: dict[tuple[str, str], Callable]):
+                 second: dict[tuple[str, str], Callable], numpy: dict[str, tuple[Callable, int]]):
         self.args = args
         self.loc = args.index("loc") if "loc" in args else None
         self.hessian = hessian
         self.backward: dict[int, Op] = {}
         for arg, fn in partials.items():
             i = args.index(arg)
+            op_name = f"{name}_backward_{arg}"
             self.backward[i] = elementwise(
-                f"{name}_backward_{arg}", fn, self._backward_vjp(i), self._backward_jvp(i),
-                save=range(len(args) + 1))
+                op_name, fn, self._backward_vjp(i), self._backward_jvp(i),
+                save=range(len(args) + 1), **_numpy_path(numpy, op_name))
         self.second: dict[tuple[int, int], Op] = {}
         for (a, b), fn in second.items():
-            op = elementwise(f"{name}_second_{a}_{b}", fn, differentiable=False)
+            op_name = f"{name}_second_{a}_{b}"
+            op = elementwise(op_name, fn, differentiable=False, **_numpy_path(numpy, op_name))
             self.second[args.index(a), args.index(b)] = self.second[args.index(b), args.index(a)] = op
-        self.op = elementwise(name, scalar, self._vjp, self._jvp, save=range(len(args)))
+        self.op = elementwise(name, scalar, self._vjp, self._jvp, save=range(len(args)),
+                              **_numpy_path(numpy, name))
 
     def __call__(self, *xs) -> Tensor:
         return apply(self.op, _fused_args(*xs))
@@ -177,11 +213,17 @@ def _normal_second_scale_scale(c, v, loc, scale):
     return c * ((1.0 - 3.0 * (y * y)) / (scale * scale))
 
 
+def _normal_log_prob_numpy(v, loc, scale):
+    d = v - loc
+    return -(d * d) / (2.0 * (scale * scale)) - _in_double(np.log, scale) - _LOG_SQRT_2PI
+
+
 _NORMAL = _Density("normal_log_prob", ("value", "loc", "scale"), _normal_log_prob,
                    {"value": _normal_grad_value, "scale": _normal_grad_scale}, _normal_hessian,
                    {("value", "value"): _normal_second_value_value,
                     ("value", "scale"): _normal_second_value_scale,
-                    ("scale", "scale"): _normal_second_scale_scale})
+                    ("scale", "scale"): _normal_second_scale_scale},
+                   {"normal_log_prob": (_normal_log_prob_numpy, 2048)})
 
 
 def normal_log_prob(value: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
@@ -301,6 +343,31 @@ def _student_t_second_df_df(c, v, df, loc, scale):
     return c * _student_t_d2_df(v, df, loc, scale)
 
 
+def _student_t_log_prob_numpy(v, df, loc, scale):
+    y = (v - loc) / scale
+    z = _in_double(lambda df, scale: np.log(scale) + 0.5 * np.log(df) + _HALF_LOG_PI
+                   + _special("lgamma", 0.5 * df) - _special("lgamma", 0.5 * (df + 1.0)), df, scale)
+    return -0.5 * (df + 1.0) * np.log1p(y * y / df) - z
+
+
+def _student_t_grad_df_numpy(g, v, df, loc, scale):
+    y = (v - loc) / scale
+    y2 = y * y
+    c = _in_double(lambda df: -1.0 / df - _special("digamma", 0.5 * df)
+                   + _special("digamma", 0.5 * (df + 1.0)), df)
+    return g * (0.5 * (-np.log1p(y2 / df) + (df + 1.0) * y2 / (df * (df + y2)) + c))
+
+
+def _student_t_second_df_df_numpy(c, v, df, loc, scale):
+    y = (v - loc) / scale
+    y2 = y * y
+    r = df + y2
+    df_r = df * r
+    k = _in_double(lambda df: 0.5 / (df * df) + 0.25 * (_special("trigamma", 0.5 * (df + 1.0))
+                                                         - _special("trigamma", 0.5 * df)), df)
+    return c * (0.5 * y2 / df_r + 0.5 * y2 * (df_r - (df + 1.0) * (r + df)) / (df_r * df_r) + k)
+
+
 _STUDENT_T = _Density("student_t_log_prob", ("value", "df", "loc", "scale"), _student_t_log_prob,
                       {"value": _student_t_grad_value, "df": _student_t_grad_df,
                        "scale": _student_t_grad_scale}, _student_t_hessian,
@@ -309,7 +376,11 @@ _STUDENT_T = _Density("student_t_log_prob", ("value", "df", "loc", "scale"), _st
                        ("value", "scale"): _student_t_second_value_scale,
                        ("df", "df"): _student_t_second_df_df,
                        ("df", "scale"): _student_t_second_df_scale,
-                       ("scale", "scale"): _student_t_second_scale_scale})
+                       ("scale", "scale"): _student_t_second_scale_scale},
+                      # (sizes from which the composition is faster, measured)
+                      {"student_t_log_prob": (_student_t_log_prob_numpy, 512),
+                       "student_t_log_prob_backward_df": (_student_t_grad_df_numpy, 256),
+                       "student_t_log_prob_second_df_df": (_student_t_second_df_df_numpy, 64)})
 
 
 def student_t_log_prob(value: Tensor, df: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
@@ -353,12 +424,18 @@ def _bernoulli_second_logits_logits(c, v, logits):
     return -(c * (s - s * s))
 
 
+def _bernoulli_log_prob_numpy(v, logits):
+    with np.errstate(invalid="ignore"):  # -inf logits give nan, as in PyTorch
+        return -((1.0 - v) * logits - np.minimum(logits, 0.0) + np.log1p(np.exp(-np.abs(logits))))
+
+
 _BERNOULLI = _Density("bernoulli_log_prob", ("value", "logits"), _bernoulli_log_prob,
                       {"value": _bernoulli_grad_value, "logits": _bernoulli_grad_logits},
                       _bernoulli_hessian,
                       {("value", "value"): _bernoulli_second_value_value,
                        ("value", "logits"): _bernoulli_second_value_logits,
-                       ("logits", "logits"): _bernoulli_second_logits_logits})
+                       ("logits", "logits"): _bernoulli_second_logits_logits},
+                      {"bernoulli_log_prob": (_bernoulli_log_prob_numpy, 512)})
 
 
 def bernoulli_log_prob(value: Tensor, logits: Tensor) -> Tensor:

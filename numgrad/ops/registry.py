@@ -20,6 +20,11 @@ from numgrad.kernels import cpu as cpu_kernels
 
 REGISTRY: dict[str, "Op"] = {}
 
+# from this many elements on, a 0-d operand goes through a vectorizing loop
+# (cpu_kernels.elementwise_loop) rather than the ufunc's strided loop, and an op of
+# several inputs runs its numpy composition, if it has one (Op.numpy_from)
+_LOOP_MIN_SIZE = 2048
+
 
 @dataclass(eq=False)
 class Op:
@@ -42,7 +47,9 @@ class Op:
         Numba kernel on the CPU for floating dtypes (numpy's SIMD loops for exp,
         log, sin... run 4 to 60x faster than Numba's scalar libm calls); or, for
         an op of several inputs, a function composing numpy ufuncs, used from
-        2048 elements on (below, its several calls cost more than one kernel).
+        `numpy_from` elements on (below, its several calls cost more than one kernel).
+    numpy_from: that size (2048 unless the scalar formula calls special functions
+        the composition evaluates once per parameter rather than once per element).
     differentiable: False for ops whose outputs never require grad.
     check_grads: the engine checks the count and shapes of what vjp returns
         (numgrad's own ops, whose rules the op table tests, skip it).
@@ -59,6 +66,7 @@ class Op:
     cpu_numpy: Callable[..., Any] | None = None
     differentiable: bool = True
     node_name: str = ""
+    numpy_from: int = _LOOP_MIN_SIZE
     check_grads: bool = True
     kernels: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False)
     _node_cls: Any = field(default=None, repr=False)  # its graph-node class, made on first use
@@ -121,21 +129,19 @@ def _elementwise_cpu(op: Op, *arrays, out: np.ndarray | None = None):
     if out is not None:
         return _elementwise_into(op, arrays, out)
     a = arrays[0]
-    if len(arrays) > 1 and (a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE):
+    if len(arrays) > 1 and (a.size >= op.numpy_from or arrays[1].size >= op.numpy_from):
         if op.cpu_numpy is not None and a.dtype.kind == "f":
             return op.cpu_numpy(*arrays)
-        plan = cpu_kernels.broadcast_plan(arrays)
-        if plan is not None:
-            return _scalar_loop_cpu(op, a.dtype, *plan)
+        if a.size >= _LOOP_MIN_SIZE or arrays[1].size >= _LOOP_MIN_SIZE:
+            plan = cpu_kernels.broadcast_plan(arrays)
+            if plan is not None:
+                return _scalar_loop_cpu(op, a.dtype, *plan)
     k = op.kernels.get(a.dtype)
     if k is None:
         k = op.kernel("cpu", a.dtype, len(arrays))
     return k(*arrays)
 
 
-# from this many elements on, a 0-d operand goes through a vectorizing loop
-# (cpu_kernels.elementwise_loop) rather than the ufunc's strided loop
-_LOOP_MIN_SIZE = 2048
 
 
 def _scalar_loop_cpu(op: Op, dtype: np.dtype, shape: tuple, grid: tuple, operands: list,
@@ -174,14 +180,15 @@ def _elementwise_into(op: Op, arrays, out: np.ndarray) -> np.ndarray:
 
 
 def elementwise(name: str, scalar, vjp=None, jvp=None, *, save=(), save_output=False,
-                scalar_f32=None, cpu_numpy=None, differentiable=True, node_name="") -> Op:
+                scalar_f32=None, cpu_numpy=None, numpy_from=_LOOP_MIN_SIZE, differentiable=True,
+                node_name="") -> Op:
     """Register an elementwise op computed from the scalar formula `scalar`.
 
     All inputs share one dtype (callers promote first); the output has it too
     unless the op is a comparison (bool output).
     """
     return register(Op(name, {"cpu": _elementwise_cpu}, vjp, jvp, tuple(save), save_output,
-                       scalar, scalar_f32, cpu_numpy, differentiable, node_name))
+                       scalar, scalar_f32, cpu_numpy, differentiable, node_name, numpy_from))
 
 
 def primitive(name: str, cpu, vjp=None, jvp=None, *, save=(), save_output=False,
