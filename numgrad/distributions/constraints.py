@@ -207,22 +207,6 @@ class _Boolean(_Range):
         return 0, 1
 
 
-class _IntegerGreaterThan(_Range):
-    """Integers in [lower_bound, inf)."""
-
-    is_discrete = True
-    _integer = True
-
-    def __init__(self, lower_bound: Any):
-        self.lower_bound = lower_bound
-
-    def _range(self) -> tuple:
-        return self.lower_bound, math.inf
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
-
-
 class _GreaterThan(_Range):
     """The half line (lower_bound, inf]."""
 
@@ -242,6 +226,13 @@ class _GreaterThanEq(_GreaterThan):
     """The half line [lower_bound, inf)."""
 
     _lo_open = False
+
+
+class _IntegerGreaterThan(_GreaterThanEq):
+    """Integers in [lower_bound, inf)."""
+
+    is_discrete = True
+    _integer = True
 
 
 class _LessThan(_Range):

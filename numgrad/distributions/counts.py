@@ -1,7 +1,6 @@
 """Poisson, Binomial and Geometric: distributions over counts {0, 1, 2, ...}."""
 from __future__ import annotations
 
-import numbers
 from typing import Any, Sequence
 
 import numpy as np
@@ -155,12 +154,8 @@ class Geometric(_BinaryProbs):
 
     def __init__(self, probs: Tensor | float | None = None, logits: Tensor | float | None = None,
                  validate_args: bool | None = None) -> None:
-        name, given = self._chosen(probs, logits)
-        param = given if isinstance(given, Tensor) else broadcast_all(given)[0]
-        setattr(self, name, param)
-        self._param = param
-        batch_shape = () if isinstance(given, numbers.Number) else param._data.shape
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._set_param(probs, logits), validate_args=validate_args)
+        param = self._param
         if self._validate_args and probs is not None:
             valid = param._data > 0
             if not valid.all():

@@ -34,6 +34,14 @@ class _BinaryProbs(Distribution):
             raise ValueError(_EITHER)
         return ("probs", probs) if probs is not None else ("logits", logits)
 
+    def _set_param(self, probs: Any, logits: Any) -> tuple[int, ...]:
+        """Store the one parameter given, as a tensor; return the batch shape it implies."""
+        name, given = self._chosen(probs, logits)
+        param = given if isinstance(given, Tensor) else broadcast_all(given)[0]
+        setattr(self, name, param)
+        self._param = param
+        return () if isinstance(given, numbers.Number) else param._data.shape
+
     @lazy_property
     def logits(self) -> Tensor:
         return probs_to_logits(self.probs, is_binary=True)
@@ -56,12 +64,7 @@ class Bernoulli(_BinaryProbs):
 
     def __init__(self, probs: Tensor | float | None = None, logits: Tensor | float | None = None,
                  validate_args: bool | None = None) -> None:
-        name, given = self._chosen(probs, logits)
-        param = given if isinstance(given, Tensor) else broadcast_all(given)[0]
-        setattr(self, name, param)
-        self._param = param
-        batch_shape = () if isinstance(given, numbers.Number) else param._data.shape
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._set_param(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> "Bernoulli":
         new = self._get_checked_instance(Bernoulli, _instance)

@@ -282,13 +282,9 @@ def _kl_gamma_infinity(p: Gamma, q: Distribution) -> Tensor:
 
 @register_kl(Exponential, Beta)
 @register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p: Exponential, q: Distribution) -> Tensor:
-    return _infinite_like(p.rate)
-
-
 @register_kl(Poisson, Bernoulli)
 @register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p: Poisson, q: Distribution) -> Tensor:
+def _kl_rate_infinity(p: Exponential | Poisson, q: Distribution) -> Tensor:
     return _infinite_like(p.rate)
 
 

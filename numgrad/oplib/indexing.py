@@ -291,13 +291,19 @@ def __getitem__(self: Tensor, key) -> Tensor:
 # ---------------------------------------------------------------- index_put (out of place)
 
 
-def _index_put_cpu(op, x, v, ix, accumulate, ndim, vndim):
+def _batched_copy(x: np.ndarray, ndim: int, v: np.ndarray, vndim: int):
+    """A copy of `x` broadcast over the leading batch dims of x and v (x has `ndim`
+    dims after them, v `vndim`), its number of batch dims and v's."""
     bx, bv = x.ndim - ndim, v.ndim - vndim
     batch = np.broadcast_shapes(x.shape[:bx], v.shape[:bv])
-    b = len(batch)
     out = np.empty(batch + x.shape[bx:], x.dtype)
     out[...] = x
-    sel = _selection_shape(ix, x.shape[bx:])
+    return out, len(batch), bv
+
+
+def _index_put_cpu(op, x, v, ix, accumulate, ndim, vndim):
+    out, b, bv = _batched_copy(x, ndim, v, vndim)
+    sel = _selection_shape(ix, out.shape[b:])
     v = v.reshape((1,) * (b - bv) + v.shape[:bv] + (1,) * (len(sel) - vndim) + v.shape[bv:])
     _put(out, ix, v, accumulate, b)
     return out
@@ -672,12 +678,8 @@ def _counts(ix: _Index, shape: tuple, include_self: bool) -> np.ndarray:
 
 
 def _scatter_reduce_cpu(op, x, src, ix, ndim, reduce, include_self):
-    bx, bs = x.ndim - ndim, src.ndim - ndim
-    batch = np.broadcast_shapes(x.shape[:bx], src.shape[:bs])
-    b = len(batch)
-    out = np.empty(batch + x.shape[bx:], x.dtype)
-    out[...] = x
-    src = np.broadcast_to(src, batch + src.shape[bs:])
+    out, b, bs = _batched_copy(x, ndim, src, ndim)
+    src = np.broadcast_to(src, out.shape[:b] + src.shape[bs:])
     flat = _flat(ix, out.shape) if b == 0 else None
     if flat is not None:
         out1 = out.reshape(-1)
@@ -690,7 +692,7 @@ def _scatter_reduce_cpu(op, x, src, ix, ndim, reduce, include_self):
             out[key] = _identity(reduce, x.dtype)
         _UFUNCS[reduce].at(out, key, src)
     if reduce == "mean":
-        n = _counts(ix, x.shape[bx:], include_self)
+        n = _counts(ix, out.shape[b:], include_self)
         if out.dtype.kind == "f":
             out /= n
         else:  # PyTorch floors integer means

@@ -1234,12 +1234,18 @@ def _erfinv64(x):
 
 
 @numba.njit(cache=True)
+def _igam_prefactor(a, x):
+    """x^a e^-x / Gamma(a), 0 where it underflows (the common factor of P and Q)."""
+    ax = a * math.log(x) - x - math.lgamma(a)
+    return 0.0 if ax < -_MAXLOG else math.exp(ax)
+
+
+@numba.njit(cache=True)
 def _igam_series(a, x):
     """P(a, x) by its power series (Cephes' igam), for x <= 1 or x <= a."""
-    ax = a * math.log(x) - x - math.lgamma(a)
-    if ax < -_MAXLOG:
+    ax = _igam_prefactor(a, x)
+    if ax == 0.0:
         return 0.0
-    ax = math.exp(ax)
     r = a
     c = 1.0
     total = 1.0
@@ -1255,10 +1261,9 @@ def _igam_series(a, x):
 @numba.njit(cache=True)
 def _igamc_fraction(a, x):
     """Q(a, x) = 1 - P(a, x) by its continued fraction (Cephes' igamc), for x > 1, x > a."""
-    ax = a * math.log(x) - x - math.lgamma(a)
-    if ax < -_MAXLOG:
+    ax = _igam_prefactor(a, x)
+    if ax == 0.0:
         return 0.0
-    ax = math.exp(ax)
     y = 1.0 - a
     z = x + y + 1.0
     c = 0.0
